@@ -1,0 +1,64 @@
+//! Builds the example mechanisms in `subnets/` (with `subnets/build.sh`, the
+//! same reproducible build a publisher runs) so that the `arbiter` binary
+//! can embed them for `arbiter demo`, and the end-to-end tests can run the
+//! real components. Their paths reach the code as `ARBITER_WASM_<NAME>`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The crates of the subnets workspace, each built to `<name>.wasm`.
+const MECHANISMS: &[&str] = &["echo-double", "text-match", "hostile"];
+
+fn main() -> Result<(), String> {
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?;
+    let root = Path::new(&manifest_dir)
+        .parent()
+        .ok_or("the host crate has no parent directory")?
+        .to_path_buf();
+    let subnets = root.join("subnets");
+
+    for input in ["Cargo.toml", "Cargo.lock", "build.sh", ".cargo/config.toml"] {
+        rerun_if_changed(&subnets.join(input));
+    }
+    for name in MECHANISMS {
+        rerun_if_changed(&subnets.join(name).join("src"));
+        rerun_if_changed(&subnets.join(name).join("Cargo.toml"));
+    }
+    rerun_if_changed(&subnets.join("text-match/corpus.tsv"));
+    rerun_if_changed(&root.join("guest-sdk/src"));
+    rerun_if_changed(&root.join("guest-sdk/Cargo.toml"));
+    rerun_if_changed(&root.join("wit"));
+
+    let status = Command::new(subnets.join("build.sh"))
+        // The outer cargo's settings must not leak into the wasm build: a
+        // wrapper (clippy sets one) or flags would change its output.
+        .env_remove("RUSTC_WRAPPER")
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTFLAGS")
+        .status()
+        .map_err(|e| format!("cannot run subnets/build.sh: {e}"))?;
+    if !status.success() {
+        return Err(format!(
+            "subnets/build.sh failed ({status}); see the output above. \
+             If the wasm32-wasip2 target is missing: rustup target add wasm32-wasip2"
+        ));
+    }
+
+    let out = subnets.join("target/wasm32-wasip2/release");
+    for name in MECHANISMS {
+        let wasm: PathBuf = out.join(format!("{}.wasm", name.replace('-', "_")));
+        if !wasm.exists() {
+            return Err(format!("{} was not built", wasm.display()));
+        }
+        let var = format!("ARBITER_WASM_{}", name.replace('-', "_").to_uppercase());
+        println!("cargo:rustc-env={var}={}", wasm.display());
+    }
+    Ok(())
+}
+
+fn rerun_if_changed(path: &Path) {
+    println!("cargo:rerun-if-changed={}", path.display());
+}

@@ -1,0 +1,14 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
+
+//! End-to-end tests: the real example components, built by `host/build.rs`
+//! from `subnets/`, run through the host library and the `arbiter` binary.
+//! One integration binary, one module per area.
+
+mod sandbox;
+mod score_cli;
+mod support;
