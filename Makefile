@@ -3,13 +3,13 @@
 
 CARGO ?= cargo
 HOST_TARGET := $(shell rustc -vV | sed -n 's/^host: //p')
-WASM := subnets/target/wasm32-wasip2/release
+WASM := subnets/target/components
 
 .PHONY: demo test setup lint bench
 
 ## Runs the main job on the embedded defaults.
 demo: setup
-	$(CARGO) run --quiet -- score --mechanism $(WASM)/text_match.wasm \
+	$(CARGO) run --quiet -- score --mechanism $(WASM)/text-match.wasm \
 		--round subnets/text-match/fixtures/round-01.json subnets/text-match/fixtures/round-02.json \
 		subnets/text-match/fixtures/round-03.json
 
@@ -21,7 +21,7 @@ test: setup
 
 ## Installs the toolchain pieces the build needs.
 setup:
-	rustup target add wasm32-wasip2
+	rustup target add wasm32-unknown-unknown wasm32-wasip2
 
 ## Formatting and lints, as CI runs them.
 lint: setup

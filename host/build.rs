@@ -43,13 +43,13 @@ fn main() -> Result<(), String> {
     if !status.success() {
         return Err(format!(
             "subnets/build.sh failed ({status}); see the output above. \
-             If the wasm32-wasip2 target is missing: rustup target add wasm32-wasip2"
+             If a wasm target is missing: make setup"
         ));
     }
 
-    let out = subnets.join("target/wasm32-wasip2/release");
+    let out = subnets.join("target/components");
     for name in MECHANISMS {
-        let wasm: PathBuf = out.join(format!("{}.wasm", name.replace('-', "_")));
+        let wasm: PathBuf = out.join(format!("{name}.wasm"));
         if !wasm.exists() {
             return Err(format!("{} was not built", wasm.display()));
         }

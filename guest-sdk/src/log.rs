@@ -32,3 +32,14 @@ pub fn warn(message: &str) {
 pub fn error(message: &str) {
     log(Level::Error, message);
 }
+
+/// Routes panic messages to the log at error level, once per instance: a
+/// component built for `wasm32-unknown-unknown` has no stderr, and the
+/// operator should see why a call trapped. The export glue calls this
+/// before running the mechanism.
+pub(crate) fn install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        std::panic::set_hook(Box::new(|panic| error(&panic.to_string())));
+    });
+}

@@ -239,6 +239,7 @@ pub mod __private {
     }
 
     pub fn describe<M: Mechanism>() -> WitInfo {
+        crate::log::install_panic_hook();
         let info = M::describe();
         WitInfo {
             name: info.name,
@@ -250,6 +251,7 @@ pub mod __private {
     }
 
     pub fn init<M: Mechanism>(config: Vec<u8>) -> Result<Vec<u8>, WitError> {
+        crate::log::install_panic_hook();
         encode(&M::init(&config)?)
     }
 
@@ -257,6 +259,7 @@ pub mod __private {
         ctx: WitContext,
         state: Vec<u8>,
     ) -> Result<WitPayloads, WitError> {
+        crate::log::install_panic_hook();
         let state: M::State = codec::from_bytes(&state).map_err(Error::from)?;
         Ok(M::challenge(&Context::from_wit(ctx), &state)?.into_wit())
     }
@@ -267,6 +270,7 @@ pub mod __private {
         queries: WitPayloads,
         responses: WitResponses,
     ) -> Result<Vec<u8>, WitError> {
+        crate::log::install_panic_hook();
         let state: M::State = codec::from_bytes(&state).map_err(Error::from)?;
         let responses = Responses::from_wit(queries, responses)?;
         encode(&M::score(&Context::from_wit(ctx), state, &responses)?)
@@ -276,6 +280,7 @@ pub mod __private {
         ctx: WitContext,
         state: Vec<u8>,
     ) -> Result<Vec<WitWeight>, WitError> {
+        crate::log::install_panic_hook();
         let state: M::State = codec::from_bytes(&state).map_err(Error::from)?;
         let weights = M::weights(&Context::from_wit(ctx), &state)?;
         Ok(weights

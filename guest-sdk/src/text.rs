@@ -115,24 +115,73 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
 /// assert_eq!(token_f1("", ""), 1.0);
 /// ```
 pub fn token_f1(candidate: &str, reference: &str) -> f64 {
+    token_overlap(candidate, reference).f1()
+}
+
+/// What [`token_f1`] is computed from: the token counts of both texts and
+/// the size of the multiset intersection of their tokens. Mechanisms that
+/// also need the lengths (say, for a length penalty) get them from the same
+/// single pass over the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overlap {
+    /// Tokens the texts share, counted with multiplicity.
+    pub common: usize,
+    /// Tokens in the candidate.
+    pub candidate_len: usize,
+    /// Tokens in the reference.
+    pub reference_len: usize,
+}
+
+impl Overlap {
+    /// The token F1 of this overlap, exactly as [`token_f1`] defines it.
+    pub fn f1(&self) -> f64 {
+        f_measure(self.common, self.candidate_len, self.reference_len)
+    }
+}
+
+/// The token overlap of `candidate` with `reference`, reading each text
+/// once.
+///
+/// ```
+/// # use arbiter_sdk::text::{token_overlap, Overlap};
+/// let overlap = token_overlap("the cat sat", "The cat sat down");
+/// assert_eq!(overlap, Overlap { common: 3, candidate_len: 3, reference_len: 4 });
+/// assert_eq!(overlap.f1(), 6.0 / 7.0);
+/// ```
+pub fn token_overlap(candidate: &str, reference: &str) -> Overlap {
     let mut vocab = Vocab::with_room_for(count_tokens(reference));
+    let mut filter = Prefilter::default();
     let mut reference_len = 0;
     for (token, hash) in tokens(reference) {
         reference_len += 1;
+        filter.insert(token.text.as_bytes());
         vocab.entry(token, hash).count += 1;
     }
+    // Most candidate tokens cannot be in a short reference: only those that
+    // pass the prefilter are hashed and looked up.
     let mut candidate_len = 0;
     let mut common = 0;
-    for (token, hash) in tokens(candidate) {
+    for (start, end) in spans(candidate.as_bytes()) {
         candidate_len += 1;
-        if let Some(entry) = vocab.find(token, hash)
+        let Some(text) = candidate.get(start..end) else {
+            continue;
+        };
+        if !filter.may_contain(text.as_bytes()) {
+            continue;
+        }
+        let token = Token { text };
+        if let Some(entry) = vocab.find(token, hash_folded(text.as_bytes()))
             && entry.count > 0
         {
             entry.count -= 1;
             common += 1;
         }
     }
-    f_measure(common, candidate_len, reference_len)
+    Overlap {
+        common,
+        candidate_len,
+        reference_len,
+    }
 }
 
 /// ROUGE-L F-measure (β = 1) between a candidate and a reference: `common` is
@@ -276,6 +325,59 @@ impl<'a> Iterator for Tokens<'a> {
         // Both ends sit next to an ASCII separator or at an end of the text,
         // so they are character boundaries.
         self.text.get(start..end).map(|text| (Token { text }, hash))
+    }
+}
+
+/// The byte ranges of the tokens of `bytes`, without hashing them.
+fn spans(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        let is_separator = |i: usize| bytes.get(i).map(|&b| FOLDED[usize::from(b)] == SEPARATOR);
+        while is_separator(pos) == Some(true) {
+            pos += 1;
+        }
+        let start = pos;
+        while is_separator(pos) == Some(false) {
+            pos += 1;
+        }
+        (start < pos).then_some((start, pos))
+    })
+}
+
+/// The hash [`tokens`] gives a token, for a token found without it.
+fn hash_folded(token: &[u8]) -> u64 {
+    token.iter().fold(FNV_OFFSET_BASIS, |hash, &byte| {
+        fold_hash_step(hash, FOLDED[usize::from(byte)])
+    })
+}
+
+/// A quick test that rules most tokens out of a small vocabulary: the
+/// folded first bytes and the lengths (lengths of 63 and more share one
+/// bit) of the tokens inserted. A token that fails it is not in the
+/// vocabulary; one that passes still has to be looked up.
+#[derive(Default)]
+struct Prefilter {
+    first_bytes: [u64; 4],
+    lengths: u64,
+}
+
+impl Prefilter {
+    fn bits(token: &[u8]) -> (usize, u64, u64) {
+        let first = token
+            .first()
+            .map_or(0, |&b| FOLDED[usize::from(b)] as usize & 0xff);
+        (first / 64, 1 << (first % 64), 1 << token.len().min(63))
+    }
+
+    fn insert(&mut self, token: &[u8]) {
+        let (word, first_bit, length_bit) = Self::bits(token);
+        self.first_bytes[word] |= first_bit;
+        self.lengths |= length_bit;
+    }
+
+    fn may_contain(&self, token: &[u8]) -> bool {
+        let (word, first_bit, length_bit) = Self::bits(token);
+        self.first_bytes[word] & first_bit != 0 && self.lengths & length_bit != 0
     }
 }
 

@@ -80,6 +80,11 @@ impl Mechanism {
         &self.limits
     }
 
+    /// Instantiates the component in a fresh store without calling it: the
+    /// fixed cost every call pays, for benchmarks and health checks.
+    pub fn instantiate_only(&self) -> Result<(), Failure> {
+        self.call(&NO_CONTEXT_SEED, 0, |_, _| Ok(Ok(()))).result
+    }
     /// Static facts about the mechanism (its `describe` export).
     pub fn describe(&self) -> Call<Info> {
         self.call(&NO_CONTEXT_SEED, 0, |m, store| {

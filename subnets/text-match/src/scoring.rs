@@ -1,7 +1,7 @@
 //! How one reply is scored.
 
 use arbiter_sdk::Reply;
-use arbiter_sdk::text::{token_f1, tokenize};
+use arbiter_sdk::text::token_overlap;
 
 /// A reply may be up to this many times as long as the reference (in
 /// tokens) before the length penalty applies.
@@ -18,12 +18,13 @@ pub fn reward(reply: &Reply<'_>, reference: &str) -> f64 {
     let Some(answer) = reply.text() else {
         return 0.0;
     };
-    let f1 = token_f1(answer, reference);
+    let overlap = token_overlap(answer, reference);
+    let f1 = overlap.f1();
     if f1 == 0.0 {
         return 0.0;
     }
-    let allowance = LENGTH_ALLOWANCE * tokenize(reference).len();
-    let length = tokenize(answer).len();
+    let allowance = LENGTH_ALLOWANCE * overlap.reference_len;
+    let length = overlap.candidate_len;
     if length <= allowance {
         f1
     } else {
