@@ -7,7 +7,10 @@
 //!
 //! Run with `make bench` (release build).
 
-#![allow(clippy::expect_used, reason = "a benchmark stops at the first broken assumption")]
+#![allow(
+    clippy::expect_used,
+    reason = "a benchmark stops at the first broken assumption"
+)]
 
 mod timing;
 
