@@ -6,5 +6,7 @@
 //! checks that need wasmtime are handed in by the caller.
 
 mod digest;
+pub mod keys;
 
 pub use digest::{ContentHash, ParseHashError, sha256_hex};
+pub use keys::{KeyError, Keypair, PublicKey, Signature};
