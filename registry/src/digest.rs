@@ -1,4 +1,6 @@
-//! Content hashes: BLAKE3 names every blob, written `blake3:<64 hex digits>`.
+//! Content hashes: BLAKE3 names every blob, written `blake3:<64 hex digits>`;
+//! [`Digests`] adds the SHA-256 and the size, computed in the same pass by a
+//! [`Digester`].
 
 use std::fmt;
 use std::str::FromStr;
@@ -39,6 +41,60 @@ impl ContentHash {
 /// The SHA-256 of `bytes` as 64 lowercase hex digits.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// What the registry records about a blob's bytes: its BLAKE3 (its name),
+/// its SHA-256 (64 lowercase hex digits, for OCI and Bittensor's `Sha256`
+/// commitments) and its size. The `component` of a manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Digests {
+    /// The BLAKE3 hash.
+    pub blake3: ContentHash,
+    /// The SHA-256, as 64 lowercase hex digits.
+    pub sha256: String,
+    /// The size in bytes.
+    pub size: u64,
+}
+
+impl Digests {
+    /// The digests of `bytes`.
+    pub fn of(bytes: &[u8]) -> Self {
+        let mut digester = Digester::default();
+        digester.update(bytes);
+        digester.finish()
+    }
+}
+
+/// Computes [`Digests`] of a stream in one pass.
+#[derive(Default)]
+pub struct Digester {
+    blake3: blake3::Hasher,
+    sha256: sha2::Sha256,
+    size: u64,
+}
+
+impl Digester {
+    /// Adds the next bytes of the stream.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.blake3.update(bytes);
+        self.sha256.update(bytes);
+        self.size += bytes.len() as u64;
+    }
+
+    /// The bytes seen so far.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The digests of the whole stream.
+    pub fn finish(self) -> Digests {
+        Digests {
+            blake3: ContentHash(*self.blake3.finalize().as_bytes()),
+            sha256: hex::encode(self.sha256.finalize()),
+            size: self.size,
+        }
+    }
 }
 
 impl fmt::Display for ContentHash {
@@ -110,6 +166,18 @@ mod tests {
             sha256_hex(b""),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
+    }
+
+    #[test]
+    fn a_stream_digests_as_its_bytes() {
+        let mut digester = Digester::default();
+        digester.update(b"arbi");
+        digester.update(b"ter");
+        let digests = digester.finish();
+        assert_eq!(digests, Digests::of(b"arbiter"));
+        assert_eq!(digests.blake3, ContentHash::of(b"arbiter"));
+        assert_eq!(digests.sha256, sha256_hex(b"arbiter"));
+        assert_eq!(digests.size, 7);
     }
 
     #[test]

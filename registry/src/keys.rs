@@ -187,8 +187,8 @@ impl Keypair {
     /// The key expanded from a 32-byte mini secret (a wallet's
     /// `secretSeed`).
     pub fn from_seed(seed: [u8; 32]) -> Result<Self, KeyError> {
-        let inner =
-            sr25519::Keypair::from_secret_key(seed).map_err(|e| KeyError::BadSeed(e.to_string()))?;
+        let inner = sr25519::Keypair::from_secret_key(seed)
+            .map_err(|e| KeyError::BadSeed(e.to_string()))?;
         Ok(Self {
             inner,
             seed: Some(seed),
@@ -339,7 +339,10 @@ mod tests {
 
     #[test]
     fn a_phrase_gives_substrates_key() -> Result<(), String> {
-        assert_eq!(Keypair::from_phrase(DEV_PHRASE)?.public().ss58(), DEV_ADDRESS);
+        assert_eq!(
+            Keypair::from_phrase(DEV_PHRASE)?.public().ss58(),
+            DEV_ADDRESS
+        );
         Ok(())
     }
 
@@ -375,7 +378,10 @@ mod tests {
         assert!(matches!(key.save(&path), Err(KeyError::Unwritable { .. })));
 
         let phrase_file = dir.path().join("phrase");
-        std::fs::write(&phrase_file, format!(r#"{{"secretPhrase": "{DEV_PHRASE}"}}"#))?;
+        std::fs::write(
+            &phrase_file,
+            format!(r#"{{"secretPhrase": "{DEV_PHRASE}"}}"#),
+        )?;
         assert_eq!(Keypair::load(&phrase_file)?.public().ss58(), DEV_ADDRESS);
 
         let lying = dir.path().join("lying");
@@ -389,7 +395,10 @@ mod tests {
         ));
         let empty = dir.path().join("empty");
         std::fs::write(&empty, "{}")?;
-        assert!(matches!(Keypair::load(&empty), Err(KeyError::NoSecret { .. })));
+        assert!(matches!(
+            Keypair::load(&empty),
+            Err(KeyError::NoSecret { .. })
+        ));
         Ok(())
     }
 }

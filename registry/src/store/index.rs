@@ -1,0 +1,132 @@
+//! The store's index, in sled: which releases exist and who owns each name.
+//!
+//! Three trees, always written together in one transaction:
+//! - `releases`: `name@version` → the signed manifest (canonical JSON);
+//! - `by_hash`: the 32 hash bytes followed by `name@version` → nothing, so
+//!   the releases of a blob are one prefix scan (a blob may be released
+//!   under several names);
+//! - `owners`: `name` → the 32 bytes of the key that first published it.
+//!
+//! The transaction is where "one hash per version, forever" and "one
+//! publisher per name" are enforced: two publishers racing for the same
+//! `name@version` are serialised by sled, and the second sees the first's
+//! entry. A publish is durable once [`Index::record`] returns.
+
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+
+use crate::error::{Error, Result};
+use crate::name::Release;
+use crate::{ContentHash, PublicKey, SignedManifest};
+
+/// What [`Index::record`] found.
+pub(crate) enum Recorded {
+    /// The release is new and now recorded.
+    New,
+    /// The release already existed: its stored manifest.
+    Existing(Vec<u8>),
+}
+
+/// The sled trees.
+pub(crate) struct Index {
+    db: sled::Db,
+    releases: sled::Tree,
+    by_hash: sled::Tree,
+    owners: sled::Tree,
+}
+
+impl Index {
+    /// Opens the index database at `path`.
+    pub fn open(path: &std::path::Path) -> Result<Self> {
+        let db = sled::Config::new().path(path).open()?;
+        Ok(Self {
+            releases: db.open_tree("releases")?,
+            by_hash: db.open_tree("by_hash")?,
+            owners: db.open_tree("owners")?,
+            db,
+        })
+    }
+
+    /// The stored manifest of `release`.
+    pub fn get(&self, release: &Release) -> Result<Option<Vec<u8>>> {
+        Ok(self.releases.get(release.key())?.map(|v| v.to_vec()))
+    }
+
+    /// Every stored manifest, in key order.
+    pub fn all(&self) -> Result<Vec<Vec<u8>>> {
+        self.releases
+            .iter()
+            .values()
+            .map(|v| Ok(v?.to_vec()))
+            .collect()
+    }
+
+    /// The stored manifests of the releases of blob `hash`.
+    pub fn of_hash(&self, hash: &ContentHash) -> Result<Vec<Vec<u8>>> {
+        let mut manifests = Vec::new();
+        for key in self.by_hash.scan_prefix(hash.as_bytes()).keys() {
+            let key = key?;
+            if let Some(manifest) = self.releases.get(&key[32..])? {
+                manifests.push(manifest.to_vec());
+            }
+        }
+        Ok(manifests)
+    }
+
+    /// Records `signed` (whose canonical JSON is `json`) unless its release
+    /// exists; refuses a name owned by another publisher.
+    pub fn record(&self, signed: &SignedManifest, json: &[u8]) -> Result<Recorded> {
+        let manifest = signed.manifest();
+        let key = manifest.release().key();
+        let name = manifest.name.as_str().as_bytes();
+        let publisher = manifest.publisher;
+        let mut hash_key = manifest.component.blake3.as_bytes().to_vec();
+        hash_key.extend_from_slice(&key);
+        let outcome = (&self.releases, &self.by_hash, &self.owners).transaction(
+            |(releases, by_hash, owners)| {
+                if let Some(existing) = releases.get(&key)? {
+                    return Ok(Recorded::Existing(existing.to_vec()));
+                }
+                if let Some(owner) = owners.get(name)? {
+                    let owner = <[u8; 32]>::try_from(owner.as_ref()).map_err(|_| {
+                        abort(Error::Index(format!(
+                            "bad owner record for {}",
+                            manifest.name
+                        )))
+                    })?;
+                    if owner != publisher.0 {
+                        return Err(abort(Error::NameTaken {
+                            name: manifest.name.to_string(),
+                            owner: PublicKey(owner),
+                            publisher,
+                        }));
+                    }
+                }
+                releases.insert(key.as_slice(), json)?;
+                by_hash.insert(hash_key.as_slice(), &[])?;
+                owners.insert(name, &publisher.0)?;
+                Ok(Recorded::New)
+            },
+        );
+        let recorded = outcome.map_err(|e| match e {
+            TransactionError::Abort(error) => error,
+            TransactionError::Storage(error) => Error::from(error),
+        })?;
+        if matches!(recorded, Recorded::New) {
+            self.db.flush()?;
+        }
+        Ok(recorded)
+    }
+
+    /// Overwrites the stored manifest of `release`, bypassing every rule:
+    /// how the tests play an attacker with write access to the disk.
+    #[cfg(test)]
+    pub fn tamper(&self, release: &Release, json: &[u8]) -> Result<()> {
+        self.releases.insert(release.key(), json)?;
+        Ok(())
+    }
+}
+
+fn abort(error: Error) -> ConflictableTransactionError<Error> {
+    ConflictableTransactionError::Abort(error)
+}
