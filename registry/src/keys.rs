@@ -56,6 +56,9 @@ pub enum KeyError {
     /// The operating system gave no randomness.
     #[error("no randomness for a new key: {0}")]
     Randomness(String),
+    /// A wallet or hotkey name that is not a single file name.
+    #[error("bad wallet or hotkey name {0:?}: it must be one file name (no `/`, `..` or NUL)")]
+    BadWalletName(String),
     /// Writing a new key file failed.
     #[error("cannot write key file {path}: {reason}")]
     Unwritable {
@@ -300,6 +303,19 @@ pub fn wallet_hotkey_path(home: &Path, wallet: &str, hotkey: &str) -> PathBuf {
         .join(hotkey)
 }
 
+/// The hotkey file of `wallet`/`hotkey` in the wallets directory
+/// `wallets_dir` (the Bittensor SDK's is `~/.bittensor/wallets`):
+/// `<wallets_dir>/<wallet>/hotkeys/<hotkey>`. Each name must be a single
+/// file name, so the path stays inside `wallets_dir`.
+pub fn hotkey_file(wallets_dir: &Path, wallet: &str, hotkey: &str) -> Result<PathBuf, KeyError> {
+    for name in [wallet, hotkey] {
+        if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\\', '\0']) {
+            return Err(KeyError::BadWalletName(name.chars().take(80).collect()));
+        }
+    }
+    Ok(wallets_dir.join(wallet).join("hotkeys").join(hotkey))
+}
+
 /// The JSON of a Bittensor wallet key file.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -365,6 +381,23 @@ mod tests {
         assert!(key.public().verify(b"weights", &signature));
         assert!(!key.public().verify(b"weightz", &signature));
         assert!(!Keypair::dev("bob")?.public().verify(b"weights", &signature));
+        Ok(())
+    }
+
+    #[test]
+    fn wallet_names_stay_inside_the_wallets_directory() -> Result<(), KeyError> {
+        let dir = Path::new("/w");
+        assert_eq!(
+            hotkey_file(dir, "validator", "default")?,
+            Path::new("/w/validator/hotkeys/default")
+        );
+        for bad in ["", ".", "..", "../x", "a/b", "a\\b", "a\0b"] {
+            assert!(matches!(
+                hotkey_file(dir, bad, "default"),
+                Err(KeyError::BadWalletName(_))
+            ));
+            assert!(hotkey_file(dir, "validator", bad).is_err());
+        }
         Ok(())
     }
 

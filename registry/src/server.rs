@@ -60,7 +60,7 @@ use tower_http::timeout::{RequestBodyTimeoutLayer, ResponseBodyTimeoutLayer, Tim
 
 use crate::admission::Admission;
 use crate::error::Error;
-use crate::store::{BlobWriter, Released, Store};
+use crate::store::{Released, Store, Upload};
 use crate::{ContentHash, Release, SignedManifest};
 
 /// The API's name and version, as `GET /v1` reports it.
@@ -243,10 +243,10 @@ async fn put_blob(State(app): State<App>, headers: HeaderMap, body: Body) -> Ans
 async fn receive(store: &Store, body: Body) -> Result<crate::Digests, ApiError> {
     let (tx, mut rx) = mpsc::channel::<Bytes>(16);
     let store = store.clone();
-    let writer = tokio::task::spawn_blocking(move || -> Result<BlobWriter, Error> {
+    let writer = tokio::task::spawn_blocking(move || -> Result<Upload, Error> {
         let mut writer = store.writer()?;
         while let Some(chunk) = rx.blocking_recv() {
-            writer.write(&chunk)?;
+            writer.write(chunk)?;
         }
         Ok(writer)
     });

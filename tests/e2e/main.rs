@@ -9,6 +9,9 @@
 //! from `subnets/`, run through the host library and the `arbiter` binary.
 //! One integration binary, one module per area.
 
+mod registry;
+mod registry_rebuild;
+mod registry_server;
 mod sandbox;
 mod score_cli;
 mod support;

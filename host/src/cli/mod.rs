@@ -11,7 +11,13 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod inspect;
+mod keys;
+mod list;
+mod publish;
+mod pull;
+mod registry;
 mod score;
+mod verify;
 
 /// Arbiter: deterministic, verifiable incentive mechanisms for Bittensor.
 #[derive(Debug, Parser)]
@@ -30,6 +36,18 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Run a mechanism over recorded rounds: init, challenge, score, weights.
     Score(score::ScoreArgs),
+    /// Make or show an sr25519 key (a file or a Bittensor wallet hotkey).
+    Keys(keys::KeysArgs),
+    /// Publish a component to the registry, signed, as name@version.
+    Publish(Box<publish::PublishArgs>),
+    /// Download a published component, verified.
+    Pull(pull::PullArgs),
+    /// List the registry's releases.
+    List(list::ListArgs),
+    /// Check a published component: signature, hashes, admission, rebuild.
+    Verify(verify::VerifyArgs),
+    /// Run the registry server.
+    Registry(registry::RegistryCommandArgs),
 }
 
 /// How a command prints its result.
@@ -79,6 +97,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         Command::Inspect(a) => inspect::execute(a),
         Command::Score(a) => score::execute(a),
+        Command::Keys(a) => keys::execute(a),
+        Command::Publish(a) => publish::execute(*a),
+        Command::Pull(a) => pull::execute(a),
+        Command::List(a) => list::execute(a),
+        Command::Verify(a) => verify::execute(a),
+        Command::Registry(a) => registry::execute(a),
     }
 }
 

@@ -13,7 +13,10 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::thread::JoinHandle;
 
+use bytes::Bytes;
 use cap_std::fs::{Dir, OpenOptions};
 
 use crate::error::{Error, Result};
@@ -74,7 +77,8 @@ impl BlobDir {
             path: self.path.clone(),
             temp: Some(temp),
             file,
-            digester: Digester::default(),
+            hasher: HashThread::start()?,
+            size: 0,
             limit,
         })
     }
@@ -145,48 +149,51 @@ impl BlobDir {
 
 /// A blob being written. Dropped before [`BlobWriter::finish`], it removes
 /// its temporary file.
-pub struct BlobWriter {
+pub(crate) struct BlobWriter {
     dir: Arc<Dir>,
     path: PathBuf,
     /// The temporary file's name, until it is renamed.
     temp: Option<String>,
     file: std::fs::File,
-    digester: Digester,
+    hasher: HashThread,
+    size: u64,
     limit: u64,
 }
 
 impl BlobWriter {
-    /// Appends `bytes`; refuses them if the blob would pass its limit.
-    pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        let size = self.digester.size() + bytes.len() as u64;
+    /// Appends `chunk`; refuses it if the blob would pass its limit.
+    pub fn write(&mut self, chunk: Bytes) -> Result<()> {
+        let size = self.size + chunk.len() as u64;
         if size > self.limit {
             return Err(Error::TooLarge {
                 size,
                 limit: self.limit,
             });
         }
-        self.digester.update(bytes);
-        self.file.write_all(bytes).map_err(self.io("write"))
+        self.size = size;
+        self.file.write_all(&chunk).map_err(self.io("write"))?;
+        self.hasher.add(chunk)
     }
 
     /// Copies everything `reader` gives.
     pub fn write_from(&mut self, mut reader: impl Read) -> Result<()> {
-        let mut buffer = vec![0u8; CHUNK];
         loop {
+            let mut chunk = vec![0u8; CHUNK];
             let n = reader
-                .read(&mut buffer)
+                .read(&mut chunk)
                 .map_err(Error::io("cannot read the component"))?;
             if n == 0 {
                 return Ok(());
             }
-            self.write(&buffer[..n])?;
+            chunk.truncate(n);
+            self.write(Bytes::from(chunk))?;
         }
     }
 
     /// Makes the blob durable under its hash, and returns its digests.
     pub fn finish(mut self) -> Result<Digests> {
         self.file.sync_all().map_err(self.io("sync"))?;
-        let digests = std::mem::take(&mut self.digester).finish();
+        let digests = self.hasher.finish()?;
         if let Some(temp) = self.temp.take() {
             self.dir
                 .rename(&temp, &self.dir, digests.blake3.to_hex())
@@ -206,6 +213,53 @@ impl BlobWriter {
             "cannot {what} a new blob in {}",
             self.path.display()
         ))
+    }
+}
+
+/// Digests a blob's chunks on a thread of its own, so that hashing (two
+/// hashes) overlaps the file writes instead of following them.
+struct HashThread {
+    chunks: Option<SyncSender<Bytes>>,
+    thread: Option<JoinHandle<Digests>>,
+}
+
+impl HashThread {
+    fn start() -> Result<Self> {
+        let (chunks, received) = sync_channel::<Bytes>(8);
+        let thread = std::thread::Builder::new()
+            .name("blob-digests".into())
+            .spawn(move || {
+                let mut digester = Digester::default();
+                for chunk in received {
+                    digester.update(&chunk);
+                }
+                digester.finish()
+            })
+            .map_err(Error::io("cannot start a hashing thread"))?;
+        Ok(Self {
+            chunks: Some(chunks),
+            thread: Some(thread),
+        })
+    }
+
+    fn add(&self, chunk: Bytes) -> Result<()> {
+        match &self.chunks {
+            Some(chunks) if chunks.send(chunk).is_ok() => Ok(()),
+            _ => Err(Self::failed()),
+        }
+    }
+
+    fn finish(&mut self) -> Result<Digests> {
+        drop(self.chunks.take());
+        self.thread
+            .take()
+            .ok_or_else(Self::failed)?
+            .join()
+            .map_err(|_| Self::failed())
+    }
+
+    fn failed() -> Error {
+        Error::io("cannot hash a new blob")(std::io::Error::other("the hashing thread stopped"))
     }
 }
 

@@ -7,6 +7,11 @@
 //!   under several names);
 //! - `owners`: `name` → the 32 bytes of the key that first published it.
 //!
+//! A fourth tree, `digests` (BLAKE3 → SHA-256 and size), records what the
+//! store computed while writing each blob, so a release need not hash the
+//! blob twice. It is a cache of facts about immutable bytes: a missing
+//! entry (a crash right after the blob was written) is recomputed.
+//!
 //! The transaction is where "one hash per version, forever" and "one
 //! publisher per name" are enforced: two publishers racing for the same
 //! `name@version` are serialised by sled, and the second sees the first's
@@ -17,7 +22,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use crate::error::{Error, Result};
 use crate::name::Release;
-use crate::{ContentHash, PublicKey, SignedManifest};
+use crate::{ContentHash, Digests, PublicKey, SignedManifest};
 
 /// What [`Index::record`] found.
 pub(crate) enum Recorded {
@@ -33,6 +38,7 @@ pub(crate) struct Index {
     releases: sled::Tree,
     by_hash: sled::Tree,
     owners: sled::Tree,
+    digests: sled::Tree,
 }
 
 impl Index {
@@ -43,6 +49,7 @@ impl Index {
             releases: db.open_tree("releases")?,
             by_hash: db.open_tree("by_hash")?,
             owners: db.open_tree("owners")?,
+            digests: db.open_tree("digests")?,
             db,
         })
     }
@@ -71,6 +78,30 @@ impl Index {
             }
         }
         Ok(manifests)
+    }
+
+    /// Records the digests of a blob the store has just written.
+    pub fn record_digests(&self, digests: &Digests) -> Result<()> {
+        let mut value = [0u8; 40];
+        hex::decode_to_slice(&digests.sha256, &mut value[..32])
+            .map_err(|e| Error::Index(format!("bad SHA-256 for {}: {e}", digests.blake3)))?;
+        value[32..].copy_from_slice(&digests.size.to_be_bytes());
+        self.digests.insert(digests.blake3.as_bytes(), &value[..])?;
+        Ok(())
+    }
+
+    /// The digests recorded for blob `hash`, if any.
+    pub fn digests(&self, hash: &ContentHash) -> Result<Option<Digests>> {
+        let Some(value) = self.digests.get(hash.as_bytes())? else {
+            return Ok(None);
+        };
+        let size = <[u8; 8]>::try_from(value.get(32..40).unwrap_or_default())
+            .map_err(|_| Error::Index(format!("bad digest record for {hash}")))?;
+        Ok(Some(Digests {
+            blake3: *hash,
+            sha256: hex::encode(&value[..32]),
+            size: u64::from_be_bytes(size),
+        }))
     }
 
     /// Records `signed` (whose canonical JSON is `json`) unless its release

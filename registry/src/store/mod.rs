@@ -28,13 +28,11 @@ use cap_std::ambient_authority;
 use cap_std::fs::{Dir, OpenOptions};
 use serde::Serialize;
 
-pub use blobs::BlobWriter;
-
 use crate::admission::Admission;
 use crate::error::{Error, Result};
 use crate::name::Release;
 use crate::{ContentHash, Digests, SignedManifest, sha256_hex};
-use blobs::BlobDir;
+use blobs::{BlobDir, BlobWriter};
 use index::{Index, Recorded};
 
 /// The largest blob a store accepts by default: the host's largest
@@ -134,15 +132,18 @@ impl Store {
     }
 
     /// A writer for a new blob.
-    pub fn writer(&self) -> Result<BlobWriter> {
-        self.inner.blobs.writer(self.inner.max_blob_bytes)
+    pub fn writer(&self) -> Result<Upload> {
+        Ok(Upload {
+            blob: self.inner.blobs.writer(self.inner.max_blob_bytes)?,
+            store: self.clone(),
+        })
     }
 
     /// Stores everything `reader` gives as a blob.
     pub fn put(&self, reader: impl std::io::Read) -> Result<Digests> {
-        let mut writer = self.writer()?;
-        writer.write_from(reader)?;
-        writer.finish()
+        let mut upload = self.writer()?;
+        upload.blob.write_from(reader)?;
+        upload.finish()
     }
 
     /// The verified bytes of blob `hash`.
@@ -167,7 +168,11 @@ impl Store {
         let component = &manifest.component;
         let bytes = self.read(&component.blake3)?;
         check("size", component.size.to_string(), bytes.len().to_string())?;
-        check("sha256", component.sha256.clone(), sha256_hex(&bytes))?;
+        let sha256 = match self.inner.index.digests(&component.blake3)? {
+            Some(recorded) if recorded.size == component.size => recorded.sha256,
+            _ => sha256_hex(&bytes),
+        };
+        check("sha256", component.sha256.clone(), sha256)?;
         let admitted = admission
             .admit(&bytes, &manifest.limits)
             .map_err(|reason| Error::Refused { reason })?;
@@ -239,6 +244,27 @@ impl Store {
     #[cfg(test)]
     pub(crate) fn tamper(&self, release: &Release, json: &[u8]) -> Result<()> {
         self.inner.index.tamper(release, json)
+    }
+}
+
+/// A blob being stored: [`Upload::write`] its bytes, then
+/// [`Upload::finish`]. Dropped unfinished, it leaves nothing behind.
+pub struct Upload {
+    blob: BlobWriter,
+    store: Store,
+}
+
+impl Upload {
+    /// Appends `chunk`; refuses it past the store's size limit.
+    pub fn write(&mut self, chunk: bytes::Bytes) -> Result<()> {
+        self.blob.write(chunk)
+    }
+
+    /// Makes the blob durable under its hash; its digests.
+    pub fn finish(self) -> Result<Digests> {
+        let digests = self.blob.finish()?;
+        self.store.inner.index.record_digests(&digests)?;
+        Ok(digests)
     }
 }
 

@@ -52,6 +52,8 @@ fn published_components_read_back_verified() {
     assert!(matches!(released, Released::Published(_)));
     let hash = ContentHash::of(b"component one");
     assert_eq!(store.read(&hash).unwrap(), b"component one");
+    let recorded = store.inner.index.digests(&hash).unwrap();
+    assert_eq!(recorded, Some(Digests::of(b"component one")));
     assert_eq!(
         store.manifest(&"mech@1.0.0".parse().unwrap()).unwrap(),
         *released.manifest()
@@ -267,9 +269,13 @@ fn reopening_after_a_crash_leaves_a_consistent_store() {
     {
         let store = store(&dir);
         store.put(&b"component one"[..]).unwrap();
-        let mut writer = store.writer().unwrap();
-        writer.write(b"half a comp").unwrap();
-        std::mem::forget(writer);
+        let mut upload = store.writer().unwrap();
+        upload
+            .write(bytes::Bytes::from_static(b"half a comp"))
+            .unwrap();
+        // Never finished nor dropped: what a crash leaves.
+        let Upload { blob, store: _ } = upload;
+        std::mem::forget(blob);
     }
     let names = |dir: &tempfile::TempDir| -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(dir.path().join("blobs"))
