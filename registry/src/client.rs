@@ -8,6 +8,7 @@
 
 use std::io::{Read, Write};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -15,7 +16,7 @@ use futures::StreamExt;
 use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::Value;
-use tokio::sync::mpsc;
+use tokio::sync::{OnceCell, mpsc};
 
 use crate::error::{Error, Result};
 use crate::store::Released;
@@ -33,6 +34,8 @@ const CHUNK: usize = 256 << 10;
 pub struct Client {
     base: String,
     http: reqwest::Client,
+    /// What `GET /v1` said, once asked.
+    info: Arc<OnceCell<Info>>,
 }
 
 /// What `GET /v1` says.
@@ -60,7 +63,11 @@ impl Client {
             .read_timeout(READ_TIMEOUT)
             .build()
             .map_err(|e| transport(e.to_string()))?;
-        Ok(Self { base, http })
+        Ok(Self {
+            base,
+            http,
+            info: Arc::default(),
+        })
     }
 
     /// The registry's URL.
@@ -74,12 +81,9 @@ impl Client {
         let io = |what: &str| Error::io(format!("cannot {what} {}", path.display()));
         let file = std::fs::File::open(path).map_err(io("open"))?;
         let size = file.metadata().map_err(io("read"))?.len();
-        let info: Info = self.json(self.http.get(self.at("/v1"))).await?;
-        if size > info.max_blob_bytes {
-            return Err(Error::TooLarge {
-                size,
-                limit: info.max_blob_bytes,
-            });
+        let limit = self.max_blob_bytes().await?;
+        if size > limit {
+            return Err(Error::TooLarge { size, limit });
         }
         let (tx, rx) = mpsc::channel::<std::io::Result<Bytes>>(16);
         let reader = tokio::task::spawn_blocking(move || read_and_hash(file, &tx));
@@ -105,6 +109,15 @@ impl Client {
             });
         }
         Ok(ours)
+    }
+
+    /// The server's blob size limit, asked once.
+    async fn max_blob_bytes(&self) -> Result<u64> {
+        let info = self
+            .info
+            .get_or_try_init(|| self.json::<Info>(self.http.get(self.at("/v1"))))
+            .await?;
+        Ok(info.max_blob_bytes)
     }
 
     /// Publishes `signed` (its blob must be uploaded).

@@ -53,6 +53,7 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
+use bytes::BytesMut;
 use futures::{Stream, StreamExt};
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -70,7 +71,7 @@ pub const API: &str = "arbiter.registry/v1";
 pub const MANIFEST_LIMIT: usize = 64 << 10;
 
 /// Pieces of a streamed blob, in bytes.
-const CHUNK: usize = 256 << 10;
+const CHUNK: usize = 1 << 20;
 
 /// How the server treats slow clients.
 #[derive(Debug, Clone)]
@@ -252,11 +253,15 @@ async fn receive(store: &Store, body: Body) -> Result<crate::Digests, ApiError> 
     });
     let mut stream = body.into_data_stream();
     let mut received = Ok(());
+    // The network delivers small pieces; the writer and the hasher work
+    // best on large ones.
+    let mut pending = BytesMut::new();
     while let Some(chunk) = stream.next().await {
         match chunk {
-            // A closed channel means the writer failed; its result says why.
             Ok(chunk) => {
-                if tx.send(chunk).await.is_err() {
+                pending.extend_from_slice(&chunk);
+                // A closed channel means the writer failed; its result says why.
+                if pending.len() >= CHUNK && tx.send(pending.split().freeze()).await.is_err() {
                     break;
                 }
             }
@@ -265,6 +270,9 @@ async fn receive(store: &Store, body: Body) -> Result<crate::Digests, ApiError> 
                 break;
             }
         }
+    }
+    if received.is_ok() && !pending.is_empty() {
+        let _ = tx.send(pending.freeze()).await;
     }
     drop(tx);
     let writer = writer.await.map_err(ApiError::internal)??;

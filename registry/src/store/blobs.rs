@@ -85,11 +85,39 @@ impl BlobDir {
 
     /// The verified bytes of blob `hash`.
     pub fn read(&self, hash: &ContentHash) -> Result<Vec<u8>> {
+        let bytes = self.read_unverified(hash)?;
+        self.check(hash, ContentHash::of(&bytes), bytes.len() as u64)?;
+        Ok(bytes)
+    }
+
+    /// The verified bytes of blob `hash`, and what `work` makes of them.
+    /// `work` runs while the bytes are being hashed, on another thread, but
+    /// its result is returned only if they verify.
+    pub fn read_with<T>(
+        &self,
+        hash: &ContentHash,
+        work: impl FnOnce(&[u8]) -> T,
+    ) -> Result<(Vec<u8>, T)> {
+        let bytes = self.read_unverified(hash)?;
+        let (actual, result) = std::thread::scope(|scope| {
+            let hashing = scope.spawn(|| ContentHash::of(&bytes));
+            let result = work(&bytes);
+            (hashing.join(), result)
+        });
+        let actual = actual.map_err(|_| {
+            Error::io(format!("cannot hash {}", self.label(hash)))(std::io::Error::other(
+                "the hashing thread stopped",
+            ))
+        })?;
+        self.check(hash, actual, bytes.len() as u64)?;
+        Ok((bytes, result))
+    }
+
+    fn read_unverified(&self, hash: &ContentHash) -> Result<Vec<u8>> {
         let mut bytes = Vec::new();
         self.file(hash)?
             .read_to_end(&mut bytes)
             .map_err(Error::io(format!("cannot read {}", self.label(hash))))?;
-        self.check(hash, ContentHash::of(&bytes), bytes.len() as u64)?;
         Ok(bytes)
     }
 

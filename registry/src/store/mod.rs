@@ -166,16 +166,17 @@ impl Store {
             return self.unchanged_or_conflict(&existing, &signed);
         }
         let component = &manifest.component;
-        let bytes = self.read(&component.blake3)?;
+        // Admission compiles the component while the store re-hashes it.
+        let (bytes, admitted) = self.inner.blobs.read_with(&component.blake3, |bytes| {
+            admission.admit(bytes, &manifest.limits)
+        })?;
         check("size", component.size.to_string(), bytes.len().to_string())?;
         let sha256 = match self.inner.index.digests(&component.blake3)? {
             Some(recorded) if recorded.size == component.size => recorded.sha256,
             _ => sha256_hex(&bytes),
         };
         check("sha256", component.sha256.clone(), sha256)?;
-        let admitted = admission
-            .admit(&bytes, &manifest.limits)
-            .map_err(|reason| Error::Refused { reason })?;
+        let admitted = admitted.map_err(|reason| Error::Refused { reason })?;
         check("world", manifest.world.clone(), admitted.world)?;
         match self.inner.index.record(&signed, &signed.to_json()?)? {
             Recorded::New => {

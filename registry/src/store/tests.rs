@@ -104,9 +104,11 @@ fn a_flipped_byte_is_detected_on_read_and_named() {
     std::fs::write(&path, bytes).unwrap();
 
     let hash = ContentHash::of(b"component one");
+    let release = signed("mech@1.0.1", b"component one", &alice());
     for error in [
         store.read(&hash).unwrap_err(),
         store.open_verified(&hash).map(|_| ()).unwrap_err(),
+        store.release(release, &Prefix).map(|_| ()).unwrap_err(),
     ] {
         let message = error.to_string();
         assert!(matches!(error, Error::Corrupt { .. }), "{message}");
