@@ -36,11 +36,18 @@ fn the_example_rebuilds_to_its_published_hash_from_another_directory() {
     let scratch = Scratch::new();
     let store = scratch.path("store");
     let wasm_tools = installed_wasm_tools();
-    let published = scratch.publish(
-        TEXT_MATCH,
-        "text-match@0.1.0",
-        &store,
+    let key = scratch.path("key.json");
+    let env = [("WASM_TOOLS", wasm_tools.as_str())];
+    let published = arbiter_env(
         &[
+            "publish",
+            TEXT_MATCH,
+            "--name",
+            "text-match",
+            "--version",
+            "0.1.0",
+            "--key",
+            &key,
             "--source-repo",
             "https://github.com/arbiter-subnets/arbiter",
             "--source-commit",
@@ -49,18 +56,25 @@ fn the_example_rebuilds_to_its_published_hash_from_another_directory() {
             "subnets/build.sh text-match",
             "--artifact",
             "subnets/target/components/text-match.wasm",
+            "--registry",
+            &store,
+            "--output",
+            "json",
+            "--no-cache",
         ],
+        &env,
     );
     assert_exit(&published, 0);
-    let source = &json(&published)["manifest"]["source"];
+    let toolchain = &json(&published)["manifest"]["source"]["toolchain"];
+    assert!(toolchain["rustc"].as_str().unwrap().starts_with("rustc "));
     assert!(
-        source["toolchain"]["rustc"]
+        toolchain["wasm-tools"]
             .as_str()
             .unwrap()
-            .starts_with("rustc ")
+            .starts_with("wasm-tools ")
     );
 
-    let root = repo_path("");
+    let root = std::fs::canonicalize(repo_path("")).unwrap();
     let verified = arbiter_env(
         &[
             "verify",
@@ -73,7 +87,7 @@ fn the_example_rebuilds_to_its_published_hash_from_another_directory() {
             "json",
             "--no-cache",
         ],
-        &[("WASM_TOOLS", &wasm_tools)],
+        &env,
     );
     let report = json(&verified);
     let rebuild = &report["rebuild"];
