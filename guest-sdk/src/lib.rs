@@ -17,10 +17,17 @@
 //!
 //! `guest-sdk/ALGORITHMS.md` specifies each of them byte for byte, so SDKs
 //! in other languages produce identical results.
+//!
+//! A reference miner's solver (the `arbiter:mechanism/miner` world, which
+//! `arbiter miner serve` runs) is written the same way: implement
+//! [`solver::Solver`] and [`export_solver!`] it.
 
 #[doc(hidden)]
 #[path = "bindings.rs"]
 pub mod wit;
+#[doc(hidden)]
+#[path = "solver_bindings.rs"]
+pub mod solver_wit;
 
 pub mod codec;
 mod context;
@@ -29,6 +36,7 @@ pub mod log;
 mod mechanism;
 pub mod numeric;
 pub mod rng;
+pub mod solver;
 pub mod text;
 
 pub use codec::Codec;
