@@ -7,7 +7,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The crates of the subnets workspace, each built to `<name>.wasm`.
-const MECHANISMS: &[&str] = &["echo-double", "text-match", "hostile"];
+const MECHANISMS: &[&str] = &[
+    "echo-double",
+    "text-match",
+    "hostile",
+    "echo-double-solver",
+    "text-match-solver",
+];
 
 fn main() -> Result<(), String> {
     let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?;

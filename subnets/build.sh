@@ -11,7 +11,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd -P)
 root=$(dirname "$here")
 WASM_TOOLS_VERSION=1.262.0
-crates=${*:-echo-double text-match hostile}
+crates=${*:-echo-double text-match hostile echo-double-solver text-match-solver}
 
 need_target() {
     if ! rustup target list --installed 2>/dev/null | grep -qx "$1"; then
