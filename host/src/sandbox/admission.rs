@@ -7,6 +7,8 @@
 //! exports the `arbiter:mechanism/mechanism@0.1.0` interface with exactly the
 //! contract's types; and its static resources (memories, tables) fit the
 //! limits. The registry runs the same checks when a mechanism is published.
+//! A reference miner's solver passes the same checks, with the `solver`
+//! export of the `miner` world in place of `mechanism`.
 
 use wasmtime::Engine;
 use wasmtime::component::Component;
@@ -18,6 +20,12 @@ pub const MECHANISM_EXPORT: &str = "arbiter:mechanism/mechanism@0.1.0";
 
 /// The world a mechanism implements, as `package/world@version`.
 pub const WORLD: &str = "arbiter:mechanism/subnet@0.1.0";
+
+/// The interface every reference miner's solver exports.
+pub const SOLVER_EXPORT: &str = "arbiter:mechanism/solver@0.1.0";
+
+/// The world a solver implements, as `package/world@version`.
+pub const SOLVER_WORLD: &str = "arbiter:mechanism/miner@0.1.0";
 
 /// Why a component was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -70,6 +78,22 @@ pub enum AdmissionError {
     /// `describe` did not return valid facts (so no call can be planned).
     #[error("`describe` failed: {0}")]
     DescribeFailed(super::outcome::Failure),
+    /// A solver that does not export the solver interface.
+    #[error("does not export `{SOLVER_EXPORT}`, so it is not a solver (exports: {})", if found.is_empty() { "none".to_string() } else { found.join(", ") })]
+    MissingSolverExport {
+        /// What it exports instead.
+        found: Vec<String>,
+    },
+    /// A solver that exports the interface with different types, or whose
+    /// imports do not type-check against the host's.
+    #[error("does not match the `{SOLVER_WORLD}` world: {detail}")]
+    SolverWorldMismatch {
+        /// wasmtime's explanation of the mismatch.
+        detail: String,
+    },
+    /// A solver that cannot be instantiated under its limits.
+    #[error("cannot be instantiated: {0}")]
+    InstantiationFailed(super::outcome::Failure),
     /// Needs more memories, tables or initial memory than its limits allow.
     #[error("needs {needed} {what}, over the limit of {limit}")]
     ResourcesTooLarge {
@@ -159,19 +183,42 @@ pub fn check_component(
     component: &Component,
     limits: &Limits,
 ) -> Result<(), AdmissionError> {
+    check_world(engine, component, limits, MECHANISM_EXPORT, |found| {
+        AdmissionError::MissingExport { found }
+    })
+}
+
+/// [`check_component`] for a reference miner's solver.
+pub fn check_solver_component(
+    engine: &Engine,
+    component: &Component,
+    limits: &Limits,
+) -> Result<(), AdmissionError> {
+    check_world(engine, component, limits, SOLVER_EXPORT, |found| {
+        AdmissionError::MissingSolverExport { found }
+    })
+}
+
+/// Imports on the allow-list, `export` present, resources within limits.
+fn check_world(
+    engine: &Engine,
+    component: &Component,
+    limits: &Limits,
+    export: &str,
+    missing: impl FnOnce(Vec<String>) -> AdmissionError,
+) -> Result<(), AdmissionError> {
     let ty = component.component_type();
     if let Some((import, _)) = ty.imports(engine).find(|(name, _)| !import_allowed(name)) {
         return Err(AdmissionError::ImportNotAllowed {
             import: import.to_string(),
         });
     }
-    if ty.get_export(engine, MECHANISM_EXPORT).is_none() {
-        return Err(AdmissionError::MissingExport {
-            found: ty
-                .exports(engine)
+    if ty.get_export(engine, export).is_none() {
+        return Err(missing(
+            ty.exports(engine)
                 .map(|(name, _)| name.to_string())
                 .collect(),
-        });
+        ));
     }
     check_resources(component, limits)
 }

@@ -182,38 +182,58 @@ impl Mechanism {
             &mut Store<StoreData>,
         ) -> wasmtime::Result<Result<T, Failure>>,
     ) -> Call<T> {
-        let log = LogSink::new(self.limits.log_bytes);
-        let wasi = wasi::virtual_wasi(seed, block_time_ms, &log);
-        let mut store = Store::new(
-            &self.shared.engine,
-            StoreData::new(self.limits, wasi, log.clone()),
-        );
-        store.limiter(|data| &mut data.limiter);
-        store.set_epoch_deadline(EpochTicker::ticks_for(self.limits.wall_clock_ms));
-        store.epoch_deadline_trap();
+        fresh_call(
+            &self.shared,
+            &self.limits,
+            seed,
+            block_time_ms,
+            |store| self.pre.instantiate(store),
+            body,
+        )
+    }
+}
 
-        let budget = self.limits.fuel_per_call;
-        let run = |store: &mut Store<StoreData>| -> wasmtime::Result<Result<(T, u64), Failure>> {
-            store.set_fuel(budget)?;
-            let instance = self.pre.instantiate(&mut *store)?;
-            store.set_fuel(budget)?;
-            let value = body(&instance, store)?;
-            let used = budget.saturating_sub(store.get_fuel()?);
-            Ok(value.map(|value| (value, used)))
-        };
-        let (result, fuel_used) = match run(&mut store) {
-            Ok(Ok((value, used))) => (Ok(value), Some(used)),
-            Ok(Err(failure)) => (Err(failure), None),
-            Err(error) => {
-                let hit = store.data().limiter.hit();
-                (Err(Failure::classify(&error, hit, &self.limits)), None)
-            }
-        };
-        Call {
-            result,
-            fuel_used,
-            log: log.snapshot(),
+/// The call machinery mechanisms and solvers share: runs `body` against a
+/// fresh instance (made by `instantiate`) in a fresh store with its own
+/// virtual WASI (seeded from `seed`, clocks at `block_time_ms`), log,
+/// limiter, fuel and deadline, and classifies whatever happens into a
+/// [`Call`].
+pub(super) fn fresh_call<I, T>(
+    shared: &Shared,
+    limits: &Limits,
+    seed: &[u8; 32],
+    block_time_ms: u64,
+    instantiate: impl FnOnce(&mut Store<StoreData>) -> wasmtime::Result<I>,
+    body: impl FnOnce(&I, &mut Store<StoreData>) -> wasmtime::Result<Result<T, Failure>>,
+) -> Call<T> {
+    let log = LogSink::new(limits.log_bytes);
+    let wasi = wasi::virtual_wasi(seed, block_time_ms, &log);
+    let mut store = Store::new(&shared.engine, StoreData::new(*limits, wasi, log.clone()));
+    store.limiter(|data| &mut data.limiter);
+    store.set_epoch_deadline(EpochTicker::ticks_for(limits.wall_clock_ms));
+    store.epoch_deadline_trap();
+
+    let budget = limits.fuel_per_call;
+    let run = |store: &mut Store<StoreData>| -> wasmtime::Result<Result<(T, u64), Failure>> {
+        store.set_fuel(budget)?;
+        let instance = instantiate(&mut *store)?;
+        store.set_fuel(budget)?;
+        let value = body(&instance, store)?;
+        let used = budget.saturating_sub(store.get_fuel()?);
+        Ok(value.map(|value| (value, used)))
+    };
+    let (result, fuel_used) = match run(&mut store) {
+        Ok(Ok((value, used))) => (Ok(value), Some(used)),
+        Ok(Err(failure)) => (Err(failure), None),
+        Err(error) => {
+            let hit = store.data().limiter.hit();
+            (Err(Failure::classify(&error, hit, limits)), None)
         }
+    };
+    Call {
+        result,
+        fuel_used,
+        log: log.snapshot(),
     }
 }
 

@@ -7,6 +7,8 @@
 //! ([`cache`]) and the epoch ticker behind the wall-clock backstop.
 //! [`Sandbox::load`] admits a component ([`admission`]) and returns a
 //! [`Mechanism`] whose calls each end in a typed outcome ([`outcome`]).
+//! [`Sandbox::load_solver`] does the same for a reference miner's
+//! [`Solver`].
 
 pub mod admission;
 pub mod bindings;
@@ -16,6 +18,8 @@ pub mod limits;
 pub mod log;
 mod mechanism;
 pub mod outcome;
+mod solver;
+pub mod solver_bindings;
 mod store;
 pub mod wasi;
 pub mod wire;
@@ -33,6 +37,7 @@ pub use engine::Allocation;
 pub use limits::Limits;
 pub use mechanism::{Call, Mechanism};
 pub use outcome::{Failure, HostFault};
+pub use solver::{Answer, Solver};
 
 use bindings::SubnetPre;
 use store::StoreData;
