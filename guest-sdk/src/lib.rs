@@ -23,11 +23,11 @@
 //! [`solver::Solver`] and [`export_solver!`] it.
 
 #[doc(hidden)]
-#[path = "bindings.rs"]
-pub mod wit;
-#[doc(hidden)]
 #[path = "solver_bindings.rs"]
 pub mod solver_wit;
+#[doc(hidden)]
+#[path = "bindings.rs"]
+pub mod wit;
 
 pub mod codec;
 mod context;
