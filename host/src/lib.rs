@@ -3,11 +3,16 @@
 //!
 //! - [`sandbox`]: the engine, admission checks, virtual WASI, limits,
 //!   compiled cache and typed call outcomes.
+//! - [`chain`]: the chain trait, the embedded devnet and Yuma Consensus.
+//! - [`weights`]: float weights to the u16 vector the Bittensor SDK submits,
+//!   and the chain's own checks of it.
 //! - [`publishing`]: the registry's admission checks, reproducible
 //!   rebuilds and the checks of `arbiter verify`.
 //! - [`round`]: recorded rounds (context, queries, responses) that
 //!   `arbiter score` replays against a mechanism.
 
+pub mod chain;
 pub mod publishing;
 pub mod round;
 pub mod sandbox;
+pub mod weights;

@@ -15,3 +15,7 @@ mod registry_server;
 mod sandbox;
 mod score_cli;
 mod support;
+mod weights_oracle;
+mod weights_support;
+mod weights_vectors;
+mod yuma_vectors;

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod chain;
 mod inspect;
 mod keys;
 mod list;
@@ -18,6 +19,8 @@ mod pull;
 mod registry;
 mod score;
 mod verify;
+mod weights;
+mod yuma;
 
 /// Arbiter: deterministic, verifiable incentive mechanisms for Bittensor.
 #[derive(Debug, Parser)]
@@ -48,6 +51,12 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Run the registry server.
     Registry(registry::RegistryCommandArgs),
+    /// Run the devnet, or talk to one.
+    Chain(chain::ChainArgs),
+    /// Run a Yuma Consensus reference vector through the port.
+    Yuma(yuma::YumaArgs),
+    /// Weight utilities (conform and quantise as the Bittensor SDK does).
+    Weights(weights::WeightsArgs),
 }
 
 /// How a command prints its result.
@@ -103,6 +112,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::List(a) => list::execute(a),
         Command::Verify(a) => verify::execute(a),
         Command::Registry(a) => registry::execute(a),
+        Command::Chain(a) => chain::execute(a),
+        Command::Yuma(a) => yuma::execute(a),
+        Command::Weights(a) => weights::execute(a),
     }
 }
 
