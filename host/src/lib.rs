@@ -8,11 +8,16 @@
 //!   and the chain's own checks of it.
 //! - [`publishing`]: the registry's admission checks, reproducible
 //!   rebuilds and the checks of `arbiter verify`.
+//! - [`transport`]: signed queries from validators to miners over HTTP,
+//!   and the miner's checks of who is asking.
+//! - [`miner`]: the reference miner, which answers with a solver component.
 //! - [`round`]: recorded rounds (context, queries, responses) that
 //!   `arbiter score` replays against a mechanism.
 
 pub mod chain;
+pub mod miner;
 pub mod publishing;
 pub mod round;
 pub mod sandbox;
+pub mod transport;
 pub mod weights;

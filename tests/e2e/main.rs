@@ -9,12 +9,14 @@
 //! from `subnets/`, run through the host library and the `arbiter` binary.
 //! One integration binary, one module per area.
 
+mod miner;
 mod registry;
 mod registry_rebuild;
 mod registry_server;
 mod sandbox;
 mod score_cli;
 mod support;
+mod transport;
 mod weights_oracle;
 mod weights_support;
 mod weights_vectors;

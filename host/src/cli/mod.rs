@@ -14,6 +14,7 @@ mod chain;
 mod inspect;
 mod keys;
 mod list;
+mod miner;
 mod publish;
 mod pull;
 mod registry;
@@ -53,6 +54,8 @@ enum Command {
     Registry(registry::RegistryCommandArgs),
     /// Run the devnet, or talk to one.
     Chain(chain::ChainArgs),
+    /// Run a reference miner that answers with a solver component.
+    Miner(miner::MinerArgs),
     /// Run a Yuma Consensus reference vector through the port.
     Yuma(yuma::YumaArgs),
     /// Weight utilities (conform and quantise as the Bittensor SDK does).
@@ -113,6 +116,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Verify(a) => verify::execute(a),
         Command::Registry(a) => registry::execute(a),
         Command::Chain(a) => chain::execute(a),
+        Command::Miner(a) => miner::execute(a),
         Command::Yuma(a) => yuma::execute(a),
         Command::Weights(a) => weights::execute(a),
     }
