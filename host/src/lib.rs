@@ -11,13 +11,20 @@
 //! - [`transport`]: signed queries from validators to miners over HTTP,
 //!   and the miner's checks of who is asking.
 //! - [`miner`]: the reference miner, which answers with a solver component.
+//! - [`validator`]: the validator loop behind `arbiter validate`.
+//! - [`transcript`]: the hash-chained record of an epoch, and its commitment.
+//! - [`replay`]: re-running a transcript to prove which code produced the
+//!   committed weights.
 //! - [`round`]: recorded rounds (context, queries, responses) that
 //!   `arbiter score` replays against a mechanism.
 
 pub mod chain;
 pub mod miner;
 pub mod publishing;
+pub mod replay;
 pub mod round;
 pub mod sandbox;
+pub mod transcript;
 pub mod transport;
+pub mod validator;
 pub mod weights;

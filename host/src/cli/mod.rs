@@ -18,7 +18,9 @@ mod miner;
 mod publish;
 mod pull;
 mod registry;
+mod replay;
 mod score;
+mod validate;
 mod verify;
 mod weights;
 mod yuma;
@@ -58,6 +60,10 @@ enum Command {
     Miner(miner::MinerArgs),
     /// Run a Yuma Consensus reference vector through the port.
     Yuma(yuma::YumaArgs),
+    /// Run a validator: query miners, score with the mechanism, commit weights.
+    Validate(validate::ValidateArgs),
+    /// Re-run an epoch's transcript and check the committed weights.
+    Replay(replay::ReplayArgs),
     /// Weight utilities (conform and quantise as the Bittensor SDK does).
     Weights(weights::WeightsArgs),
 }
@@ -118,6 +124,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Chain(a) => chain::execute(a),
         Command::Miner(a) => miner::execute(a),
         Command::Yuma(a) => yuma::execute(a),
+        Command::Validate(a) => validate::execute(a),
+        Command::Replay(a) => replay::execute(a),
         Command::Weights(a) => weights::execute(a),
     }
 }

@@ -1,0 +1,91 @@
+//! `arbiter replay <transcript.arbt | blake3:<root>>`: re-run an epoch and
+//! check it (see `arbiter_host::replay`). The mechanism is fetched by the
+//! hash the transcript names from `--registry` (or read from
+//! `--mechanism <file>`); with `--chain`, the validator's commitment and
+//! on-chain weights are checked too. `blake3:<root>` looks the transcript
+//! up in `--transcripts <dir>`.
+//!
+//! JSON output (`--output json`): `{root, mechanism, validator, netuid,
+//! epoch, steps, chain_checked, differences: [{place, what}],
+//! weight_differences: [{uid, recorded, actual}], ok}`. Exits 0 only if
+//! everything matches, 1 on any difference.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use arbiter_host::chain::client::DevnetClient;
+use arbiter_host::replay::{render, replay};
+use arbiter_host::transcript::Transcript;
+use arbiter_registry::{ContentHash, Reference, Registry, StoreOptions};
+
+use super::{Output, SandboxArgs, print_json, read};
+
+/// Arguments of `arbiter replay`.
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// A transcript file, or `blake3:<root>` (found in `--transcripts`).
+    transcript: String,
+    /// Where transcripts named by root are.
+    #[arg(long, value_name = "DIR")]
+    transcripts: Option<PathBuf>,
+    /// The devnet to check commitments and weights against.
+    #[arg(long)]
+    chain: Option<String>,
+    /// The registry to fetch the mechanism from (URL or store directory).
+    #[arg(long)]
+    registry: Option<String>,
+    /// The mechanism component, instead of fetching it.
+    #[arg(long, value_name = "WASM")]
+    mechanism: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    output: Output,
+    #[command(flatten)]
+    sandbox: SandboxArgs,
+}
+
+pub fn execute(args: ReplayArgs) -> anyhow::Result<ExitCode> {
+    let path = match args.transcript.parse::<ContentHash>() {
+        Ok(root) => args
+            .transcripts
+            .as_ref()
+            .context("a transcript named by root needs --transcripts <dir>")?
+            .join(format!("{}.arbt", root.to_hex())),
+        Err(_) => PathBuf::from(&args.transcript),
+    };
+    let transcript = Transcript::load(&path)?;
+    let header = transcript.decode()?.header;
+    let sandbox = args.sandbox.sandbox()?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    let report = runtime.block_on(async {
+        let component = match &args.mechanism {
+            Some(file) => read(file)?,
+            None => {
+                let location = match &args.registry {
+                    Some(location) => location.clone(),
+                    None => arbiter_host::validator::default_registry()?,
+                };
+                let registry = Registry::open(&location, &StoreOptions::default())?;
+                let hash = ContentHash::from_bytes(header.mechanism);
+                let manifest = registry.resolve(&Reference::Hash(hash)).await?;
+                registry.fetch(&manifest.manifest().component).await?
+            }
+        };
+        let chain = match &args.chain {
+            Some(url) => Some(DevnetClient::new(url)?),
+            None => None,
+        };
+        let chain = chain.as_ref().map(|c| c as &dyn arbiter_host::chain::Chain);
+        anyhow::Ok(replay(&transcript, &component, &sandbox, chain).await?)
+    })?;
+    match args.output {
+        Output::Json => print_json(&report)?,
+        Output::Text => print!("{}", render(&report)),
+    }
+    Ok(if report.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
