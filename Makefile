@@ -9,9 +9,7 @@ WASM := subnets/target/components
 
 ## Runs the main job on the embedded defaults.
 demo: setup
-	$(CARGO) run --quiet -- score --mechanism $(WASM)/text-match.wasm \
-		--round subnets/text-match/fixtures/round-01.json subnets/text-match/fixtures/round-02.json \
-		subnets/text-match/fixtures/round-03.json
+	$(CARGO) run --quiet -- demo
 
 ## Runs every test: the native workspace, then the example mechanisms' own
 ## unit tests (natively).

@@ -15,10 +15,12 @@
 //! - [`transcript`]: the hash-chained record of an epoch, and its commitment.
 //! - [`replay`]: re-running a transcript to prove which code produced the
 //!   committed weights.
+//! - [`demo`]: `arbiter demo`, the whole system on one machine.
 //! - [`round`]: recorded rounds (context, queries, responses) that
 //!   `arbiter score` replays against a mechanism.
 
 pub mod chain;
+pub mod demo;
 pub mod miner;
 pub mod publishing;
 pub mod replay;

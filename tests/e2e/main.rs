@@ -9,6 +9,7 @@
 //! from `subnets/`, run through the host library and the `arbiter` binary.
 //! One integration binary, one module per area.
 
+mod demo;
 mod miner;
 mod registry;
 mod registry_rebuild;

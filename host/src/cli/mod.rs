@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod chain;
+mod demo;
 mod inspect;
 mod keys;
 mod list;
@@ -54,6 +55,8 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Run the registry server.
     Registry(registry::RegistryCommandArgs),
+    /// Run the whole system on this machine: devnet, registry, miners, validators.
+    Demo(demo::DemoArgs),
     /// Run the devnet, or talk to one.
     Chain(chain::ChainArgs),
     /// Run a reference miner that answers with a solver component.
@@ -121,6 +124,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::List(a) => list::execute(a),
         Command::Verify(a) => verify::execute(a),
         Command::Registry(a) => registry::execute(a),
+        Command::Demo(a) => demo::execute(a),
         Command::Chain(a) => chain::execute(a),
         Command::Miner(a) => miner::execute(a),
         Command::Yuma(a) => yuma::execute(a),
