@@ -5,26 +5,31 @@
 //!
 //! In order: the records decode and form a header, steps in order, and one
 //! weights record (a removed, duplicated, reordered or truncated record is
-//! named); the component's BLAKE3 is the header's; each step's seed is the
-//! one derived from its block, the mechanism and the validator (so a
-//! transcript cannot be moved to another validator or step); `challenge`
-//! asks exactly the recorded queries; `score` on the recorded replies gives
-//! the recorded outcome and state hash; `weights` gives the recorded floats
-//! bit for bit, and conforming them gives the recorded u16 vector. Against
+//! named); the component's BLAKE3 is the header's; every context (the
+//! steps' and the weights') belongs to the header's subnet, mechanism index
+//! and epoch and has the seed derived from its block, the mechanism and the
+//! validator (so a record cannot be moved to another validator, epoch or
+//! step); `challenge` asks exactly the recorded queries and the replies
+//! answer them; `score` on the recorded replies gives the recorded outcome
+//! and state hash; `weights` gives the recorded floats bit for bit, and
+//! conforming them gives the recorded u16 vector (or fails, if the
+//! transcript says nothing was submitted). Against
 //! a chain: the validator's commitment names this mechanism, this root and
 //! this epoch, and its stored weights are the recorded vector.
 //! Every difference is reported with what differs; the replay is `ok` only
 //! if there are none.
 
-use arbiter_registry::{ContentHash, PublicKey};
+use arbiter_registry::{ContentHash, PublicKey, Signature};
 use serde::Serialize;
 
 use crate::chain::Chain;
+use crate::sandbox::bindings::Responses;
 use crate::sandbox::{Limits, Mechanism, Sandbox, wire};
 use crate::transcript::{
-    self, Decoded, OutcomeRecord, Transcript, context_from_record, outcome_record,
-    parse_commitment, reply_status_from_index,
+    self, ContextRecord, Decoded, Header, OutcomeRecord, Transcript, context_from_record,
+    outcome_record, parse_commitment, reply_status_from_index,
 };
+use crate::transport::{Reply, Status, responses};
 use crate::validator::context::{StepId, step_seed};
 use crate::weights::{ConformRules, conform, max_upscale};
 
@@ -167,36 +172,11 @@ fn compare_outcome(
 /// Re-runs every step; returns the state after the last.
 fn replay_steps(decoded: &Decoded, mechanism: &Mechanism, report: &mut Report) -> Vec<u8> {
     let header = &decoded.header;
-    let validator = PublicKey(header.validator);
-    let mechanism_hash = ContentHash::from_bytes(header.mechanism);
     let mut state = header.initial_state.clone();
     for (index, step) in decoded.steps.iter().enumerate() {
         let place = format!("step {index}");
         let ctx = &step.context;
-        let id = StepId {
-            netuid: ctx.netuid,
-            mechid: ctx.mechid,
-            epoch: ctx.epoch,
-            step: ctx.step,
-        };
-        if ctx.netuid != header.netuid || ctx.epoch != header.epoch {
-            differ(
-                report,
-                &place,
-                format!(
-                    "belongs to subnet {} epoch {}, the transcript to subnet {} epoch {}",
-                    ctx.netuid, ctx.epoch, header.netuid, header.epoch
-                ),
-            );
-        }
-        let seed = step_seed(&id, &ctx.block_hash, &mechanism_hash, &validator);
-        if seed != ctx.seed {
-            differ(
-                report,
-                &place,
-                "the seed is not the one derived from this block, mechanism and validator",
-            );
-        }
+        check_context(report, &place, header, ctx);
         let before = transcript::hash(&state);
         if before != step.state_before {
             differ(
@@ -228,6 +208,7 @@ fn replay_steps(decoded: &Decoded, mechanism: &Mechanism, report: &mut Report) -
                 "challenge asks different queries than recorded",
             );
         }
+        check_replies(report, &place, &step.queries, &step.replies);
         if step.challenge.failure.is_empty() {
             let responses = recorded_responses(&step.replies, report, &place);
             let call = mechanism.score(&context, &state, &recorded_queries, &responses);
@@ -241,6 +222,8 @@ fn replay_steps(decoded: &Decoded, mechanism: &Mechanism, report: &mut Report) -
             if let Ok(next) = call.result {
                 state = next;
             }
+        } else {
+            compare_outcome(report, &place, "score", &step.score, &transcript::not_run());
         }
         let after = transcript::hash(&state);
         if after != step.state_after {
@@ -258,29 +241,111 @@ fn replay_steps(decoded: &Decoded, mechanism: &Mechanism, report: &mut Report) -
     state
 }
 
+/// Checks a recorded context against the header: its subnet, mechanism
+/// index and epoch, and its seed, derived from its block, the mechanism and
+/// the validator (so a record cannot be moved to another validator, epoch
+/// or step).
+fn check_context(report: &mut Report, place: &str, header: &Header, ctx: &ContextRecord) {
+    let (here, there) = (
+        (ctx.netuid, ctx.mechid, ctx.epoch),
+        (header.netuid, header.mechid, header.epoch),
+    );
+    if here != there {
+        differ(
+            report,
+            place,
+            format!(
+                "belongs to subnet {} mechanism {} epoch {}, the transcript to subnet {} mechanism {} epoch {}",
+                here.0, here.1, here.2, there.0, there.1, there.2
+            ),
+        );
+    }
+    let id = StepId {
+        netuid: ctx.netuid,
+        mechid: ctx.mechid,
+        epoch: ctx.epoch,
+        step: ctx.step,
+    };
+    let mechanism = ContentHash::from_bytes(header.mechanism);
+    let seed = step_seed(
+        &id,
+        &ctx.block_hash,
+        &mechanism,
+        &PublicKey(header.validator),
+    );
+    if seed != ctx.seed {
+        differ(
+            report,
+            place,
+            "the seed is not the one derived from this block, mechanism and validator",
+        );
+    }
+}
+
+/// Checks that the replies answer the queries: one each, in the same
+/// order, with a body only where the validator keeps one (`ok` and
+/// `bad-signature`).
+fn check_replies(
+    report: &mut Report,
+    place: &str,
+    queries: &[(u16, Vec<u8>)],
+    replies: &[transcript::ReplyRecord],
+) {
+    let asked: Vec<u16> = queries.iter().map(|(uid, _)| *uid).collect();
+    let answered: Vec<u16> = replies.iter().map(|r| r.uid).collect();
+    if asked != answered {
+        differ(
+            report,
+            place,
+            format!("the replies are from uids {answered:?}, the queries went to {asked:?}"),
+        );
+    }
+    for reply in replies {
+        let carried = matches!(
+            reply_status_from_index(reply.status).map(Status::from),
+            Some(Status::Ok | Status::BadSignature)
+        );
+        if !carried && !reply.body.is_empty() {
+            differ(
+                report,
+                place,
+                format!(
+                    "reply from uid {} has status {} but a body",
+                    reply.uid, reply.status
+                ),
+            );
+        }
+    }
+}
+
+/// The responses `score` was given: the recorded replies as the validator
+/// passes them (`transport::responses`).
 fn recorded_responses(
     replies: &[transcript::ReplyRecord],
     report: &mut Report,
     place: &str,
-) -> crate::sandbox::bindings::Responses {
-    let status = replies
+) -> Responses {
+    let replies: Vec<Reply> = replies
         .iter()
-        .map(|r| {
-            reply_status_from_index(r.status).unwrap_or_else(|| {
-                differ(
-                    report,
-                    place,
-                    format!("reply from uid {} has unknown status {}", r.uid, r.status),
-                );
-                crate::sandbox::bindings::ReplyStatus::Malformed
-            })
+        .map(|r| Reply {
+            uid: r.uid,
+            status: reply_status_from_index(r.status).map_or_else(
+                || {
+                    differ(
+                        report,
+                        place,
+                        format!("reply from uid {} has unknown status {}", r.uid, r.status),
+                    );
+                    Status::Malformed
+                },
+                Status::from,
+            ),
+            latency_ms: r.latency_ms,
+            body: r.body.clone(),
+            signature: r.signature.map(Signature),
         })
         .collect();
-    crate::sandbox::bindings::Responses {
-        status,
-        latency_ms: replies.iter().map(|r| r.latency_ms).collect(),
-        replies: wire::pack(replies.iter().map(|r| (r.uid, r.body.as_slice()))),
-    }
+    responses(&replies)
 }
 
 fn replay_weights(decoded: &Decoded, mechanism: &Mechanism, state: &[u8], report: &mut Report) {
@@ -292,6 +357,7 @@ fn replay_weights(decoded: &Decoded, mechanism: &Mechanism, state: &[u8], report
             "computed on a different state than the steps end in",
         );
     }
+    check_context(report, "weights", &decoded.header, &record.context);
     let context = context_from_record(&record.context);
     let call = mechanism.weights(&context, state);
     compare_outcome(
@@ -301,43 +367,52 @@ fn replay_weights(decoded: &Decoded, mechanism: &Mechanism, state: &[u8], report
         &record.outcome,
         &outcome_record(&call.result, call.fuel_used),
     );
-    let Ok(weights) = call.result else {
-        return;
-    };
-    let floats: Vec<(u16, f64)> = weights.iter().map(|w| (w.uid, w.value)).collect();
-    let same_bits = floats.len() == record.weights.len()
-        && floats
-            .iter()
-            .zip(&record.weights)
-            .all(|(a, b)| a.0 == b.0 && a.1.to_bits() == b.1.to_bits());
-    if !same_bits {
-        differ(
-            report,
-            "weights",
-            "the float weights differ from the recorded ones",
-        );
-    }
-    if !record.not_submitted.is_empty() {
-        return;
-    }
     let rules = ConformRules {
         self_uid: Some(record.context.validator_uid),
         min_allowed_weights: record.min_allowed_weights,
         max_weight_limit: record.max_weight_limit,
     };
-    let (uids, values): (Vec<u16>, Vec<f64>) = floats.into_iter().unzip();
-    match conform(&uids, &values, &rules) {
-        Ok(u16s) => compare_vectors(
+    let conformed = match &call.result {
+        Ok(weights) => {
+            let same_bits = weights.len() == record.weights.len()
+                && weights
+                    .iter()
+                    .zip(&record.weights)
+                    .all(|(a, b)| a.uid == b.0 && a.value.to_bits() == b.1.to_bits());
+            if !same_bits {
+                differ(
+                    report,
+                    "weights",
+                    "the float weights differ from the recorded ones",
+                );
+            }
+            let (uids, values): (Vec<u16>, Vec<f64>) =
+                weights.iter().map(|w| (w.uid, w.value)).unzip();
+            conform(&uids, &values, &rules).map_err(|e| e.to_string())
+        }
+        Err(failure) => Err(format!("weights failed: {failure}")),
+    };
+    // The validator submits the conformed weights when there are any, and
+    // otherwise records why not (and, under `keep-last`, submits the last
+    // epoch's, which this transcript cannot show).
+    match (conformed, record.not_submitted.as_str()) {
+        (Ok(u16s), "") => compare_vectors(
             report,
             "weights",
             (&record.uids, &record.values),
             (&u16s.uids, &u16s.values),
         ),
-        Err(error) => differ(
+        (Ok(_), reason) => differ(
             report,
             "weights",
-            format!("conforming the replayed weights fails: {error}"),
+            format!("recorded as not submitted ({reason}), but the replayed weights conform"),
         ),
+        (Err(error), "") => differ(
+            report,
+            "weights",
+            format!("recorded as submitted, but the replayed weights cannot be: {error}"),
+        ),
+        (Err(_), _) => {}
     }
 }
 

@@ -15,6 +15,11 @@ pub fn hostile_wasm() -> Vec<u8> {
     wasm(env!("ARBITER_WASM_HOSTILE"))
 }
 
+/// The echo-double example.
+pub fn echo_double_wasm() -> Vec<u8> {
+    wasm(env!("ARBITER_WASM_ECHO_DOUBLE"))
+}
+
 /// The text-match example.
 pub fn text_match_wasm() -> Vec<u8> {
     wasm(env!("ARBITER_WASM_TEXT_MATCH"))

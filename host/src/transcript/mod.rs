@@ -125,8 +125,9 @@ impl Transcript {
         Ok(Self { records })
     }
 
-    /// Decodes and checks the structure: a header first, then steps, then
-    /// exactly one weights record last.
+    /// Decodes and checks the structure: a header first, then steps 0, 1,
+    /// 2, … in order, then exactly one weights record last, whose context
+    /// is the step after the last.
     pub fn decode(&self) -> Result<Decoded, TranscriptError> {
         let mut header = None;
         let mut steps = Vec::new();
@@ -169,6 +170,16 @@ impl Transcript {
             index: self.records.len(),
             problem: "no weights record: the transcript is truncated".into(),
         })?;
+        if weights.context.step as usize != steps.len() {
+            return Err(TranscriptError::OutOfOrder {
+                index: self.records.len() - 1,
+                problem: format!(
+                    "the weights record is at step {} but {} steps precede it (a step was removed or added)",
+                    weights.context.step,
+                    steps.len()
+                ),
+            });
+        }
         Ok(Decoded {
             header,
             steps,
