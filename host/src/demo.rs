@@ -154,86 +154,142 @@ impl DemoReport {
 /// consensus clipped much of a validator's weight.
 const MIN_VALIDATOR_TRUST: f64 = 0.7;
 
+/// The demo's network, up and producing blocks: a devnet and a registry
+/// on loopback, the mechanism published, validators registered and staked
+/// with their configuration files written, miners serving. Tests start it
+/// to run validators their own way (as processes to kill, for instance).
+pub struct Network {
+    /// Where its files are.
+    pub dir: PathBuf,
+    /// The devnet, in this process.
+    pub devnet: Arc<Devnet>,
+    /// Its URL.
+    pub chain_url: String,
+    /// A client for it.
+    pub client: Arc<DevnetClient>,
+    /// `(uid, quality)` of every miner.
+    pub miners: Vec<(u16, f64)>,
+    /// `(uid, hotkey)` of every validator.
+    pub validators: Vec<(u16, PublicKey)>,
+    /// Each validator's configuration file.
+    pub validator_configs: Vec<PathBuf>,
+    running_miners: Vec<miner::RunningMiner>,
+    servers: Vec<JoinHandle<()>>,
+}
+
+impl Network {
+    /// Sets the network up in `options.dir` (see [`Network`]).
+    pub async fn start(options: &DemoOptions, sandbox: &Sandbox) -> anyhow::Result<Self> {
+        let dir = &options.dir;
+        prepare_dir(dir)?;
+        let mechanism_path = dir.join("text-match.wasm");
+        write(&mechanism_path, MECHANISM)?;
+        write(&dir.join("text-match-solver.wasm"), SOLVER)?;
+
+        let devnet = Arc::new(Devnet::open(
+            &dir.join("chain"),
+            &Genesis {
+                block_time_ms: u64::try_from(options.block_time.as_millis())?,
+                seed: Some(*blake3::hash(b"arbiter/demo/genesis").as_bytes()),
+                ..Genesis::default()
+            },
+        )?);
+        let owner = dev_key(dir, "owner")?;
+        devnet.create_subnet(
+            NETUID,
+            owner.public(),
+            owner.public(),
+            subnet_hyperparameters(options.tempo),
+        )?;
+        let (chain_url, chain_server) =
+            serve_on_loopback(crate::chain::server::router(Arc::clone(&devnet))).await?;
+        let client = Arc::new(DevnetClient::new(&chain_url)?);
+
+        let store = Store::open_with(&dir.join("registry"), &StoreOptions::default())?;
+        let admission = Arc::new(SandboxAdmission::new(sandbox.clone()));
+        let (registry_url, registry_server) = serve_on_loopback(registry::server::router(
+            store,
+            admission,
+            &ServerConfig::default(),
+        ))
+        .await?;
+        publish_mechanism(&registry_url, &mechanism_path, &owner, sandbox).await?;
+
+        let mut validator_configs = Vec::new();
+        let mut validators = Vec::new();
+        for (i, stake) in options.validator_stakes.iter().enumerate() {
+            let name = format!("validator-{}", i + 1);
+            let key = dev_key(dir, &name)?;
+            let call = Call::Register {
+                netuid: NETUID,
+                coldkey: key.public(),
+            };
+            devnet.sign_and_submit(&key, &call)?;
+            devnet.add_stake(NETUID, &key.public(), stake * TAO)?;
+            let uid = devnet
+                .metagraph_now(NETUID)?
+                .uid_of(&key.public())
+                .context("the validator did not register")?;
+            validators.push((uid, key.public()));
+            validator_configs.push(write_validator_config(
+                dir,
+                &name,
+                &chain_url,
+                &registry_url,
+            )?);
+        }
+        // One epoch gives the validators their permits before miners read
+        // who may query them.
+        devnet.advance(u64::from(options.tempo) + 1)?;
+
+        let mut running_miners = Vec::new();
+        let mut miners = Vec::new();
+        for (i, quality) in options.miner_qualities.iter().enumerate() {
+            let name = format!("miner-{}", i + 1);
+            dev_key(dir, &name)?;
+            let path = write_miner_config(dir, &name, &chain_url, *quality)?;
+            let setup = MinerConfig::load(&path, &chain_url)?.setup(sandbox)?;
+            let running = miner::start(setup, Arc::clone(&client) as _).await?;
+            miners.push((running.uid, *quality));
+            running_miners.push(running);
+        }
+        let blocks = devnet.spawn_block_production(options.block_time);
+        Ok(Self {
+            dir: dir.clone(),
+            devnet,
+            chain_url,
+            client,
+            miners,
+            validators,
+            validator_configs,
+            running_miners,
+            servers: vec![chain_server, registry_server, blocks],
+        })
+    }
+
+    /// Stops the miners (letting queries in flight finish), the servers and
+    /// block production.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        for running in self.running_miners {
+            running.stop().await?;
+        }
+        for server in self.servers {
+            server.abort();
+        }
+        Ok(())
+    }
+}
+
 /// Runs the demo (see the module docs).
 pub async fn run(options: &DemoOptions, sandbox: &Sandbox) -> anyhow::Result<DemoReport> {
-    let dir = &options.dir;
-    prepare_dir(dir)?;
-    let mechanism_path = dir.join("text-match.wasm");
-    let solver_path = dir.join("text-match-solver.wasm");
-    write(&mechanism_path, MECHANISM)?;
-    write(&solver_path, SOLVER)?;
-
-    let devnet = Arc::new(Devnet::open(
-        &dir.join("chain"),
-        &Genesis {
-            block_time_ms: u64::try_from(options.block_time.as_millis())?,
-            seed: Some(*blake3::hash(b"arbiter/demo/genesis").as_bytes()),
-            ..Genesis::default()
-        },
-    )?);
-    let owner = dev_key(dir, "owner")?;
-    devnet.create_subnet(
-        NETUID,
-        owner.public(),
-        owner.public(),
-        subnet_hyperparameters(options.tempo),
-    )?;
-    let (chain_url, chain_server) =
-        serve_on_loopback(crate::chain::server::router(Arc::clone(&devnet))).await?;
-    let client = Arc::new(DevnetClient::new(&chain_url)?);
-
-    let store = Store::open_with(&dir.join("registry"), &StoreOptions::default())?;
-    let admission = Arc::new(SandboxAdmission::new(sandbox.clone()));
-    let (registry_url, registry_server) = serve_on_loopback(registry::server::router(
-        store,
-        admission,
-        &ServerConfig::default(),
-    ))
-    .await?;
-    publish_mechanism(&registry_url, &mechanism_path, &owner, sandbox).await?;
-
-    let mut validator_configs = Vec::new();
-    let mut validators = Vec::new();
-    for (i, stake) in options.validator_stakes.iter().enumerate() {
-        let name = format!("validator-{}", i + 1);
-        let key = dev_key(dir, &name)?;
-        let call = Call::Register {
-            netuid: NETUID,
-            coldkey: key.public(),
-        };
-        devnet.sign_and_submit(&key, &call)?;
-        devnet.add_stake(NETUID, &key.public(), stake * TAO)?;
-        let uid = devnet
-            .metagraph_now(NETUID)?
-            .uid_of(&key.public())
-            .context("the validator did not register")?;
-        validators.push((uid, key.public()));
-        validator_configs.push(write_validator_config(
-            dir,
-            &name,
-            &chain_url,
-            &registry_url,
-        )?);
-    }
-    // One epoch gives the validators their permits before miners read who
-    // may query them.
-    devnet.advance(u64::from(options.tempo) + 1)?;
-
-    let mut running_miners = Vec::new();
-    let mut miners = Vec::new();
-    for (i, quality) in options.miner_qualities.iter().enumerate() {
-        let name = format!("miner-{}", i + 1);
-        dev_key(dir, &name)?;
-        let path = write_miner_config(dir, &name, &chain_url, *quality)?;
-        let setup = MinerConfig::load(&path, &chain_url)?.setup(sandbox)?;
-        let running = miner::start(setup, Arc::clone(&client) as _).await?;
-        miners.push((running.uid, *quality));
-        running_miners.push(running);
-    }
-
-    let blocks = devnet.spawn_block_production(options.block_time);
-    let runs = validator_configs.iter().map(|config| {
-        let chain = Arc::clone(&client) as Arc<dyn Chain>;
+    let network = Network::start(options, sandbox).await?;
+    let configs = network
+        .validator_configs
+        .iter()
+        .map(|path| ValidatorConfig::load(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    let runs = configs.iter().map(|config| {
+        let chain = Arc::clone(&network.client) as Arc<dyn Chain>;
         async move {
             let mut validator =
                 validator::from_config(config, chain, sandbox, Arc::new(Metrics::default()))
@@ -244,30 +300,25 @@ pub async fn run(options: &DemoOptions, sandbox: &Sandbox) -> anyhow::Result<Dem
     });
     try_join_all(runs).await?;
     let epoch_timeout = options.block_time * u32::from(options.tempo) * 4;
-    let metagraph = wait_for_epoch(client.as_ref(), NETUID, epoch_timeout).await?;
-    blocks.abort();
-
+    let metagraph = wait_for_epoch(network.client.as_ref(), NETUID, epoch_timeout).await?;
     let (transcript, replay) = replay_last_epoch(
-        &validator_configs[0],
-        &validators[0].1,
-        client.as_ref(),
+        &configs[0],
+        &network.validators[0].1,
+        network.client.as_ref(),
         sandbox,
     )
     .await?;
-    for running in running_miners {
-        running.stop().await?;
-    }
-    chain_server.abort();
-    registry_server.abort();
-    Ok(DemoReport {
-        dir: dir.clone(),
-        chain_url,
+    let report = DemoReport {
+        dir: network.dir.clone(),
+        chain_url: network.chain_url.clone(),
         metagraph,
-        miners,
-        validators,
+        miners: network.miners.clone(),
+        validators: network.validators.clone(),
         transcript,
         replay,
-    })
+    };
+    network.stop().await?;
+    Ok(report)
 }
 
 /// The demo subnet: the SPEC defaults but a short tempo, weights set
@@ -352,7 +403,7 @@ fn write_validator_config(
     name: &str,
     chain_url: &str,
     registry_url: &str,
-) -> anyhow::Result<ValidatorConfig> {
+) -> anyhow::Result<PathBuf> {
     let text = format!(
         r#"[chain]
 endpoint = "{chain_url}"
@@ -374,7 +425,7 @@ timeout_ms = 2000
     );
     let path = dir.join(format!("{name}.toml"));
     write(&path, text.as_bytes())?;
-    Ok(ValidatorConfig::load(&path)?)
+    Ok(path)
 }
 
 /// Writes `<name>.toml`, a miner's configuration.

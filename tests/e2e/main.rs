@@ -18,6 +18,7 @@ mod sandbox;
 mod score_cli;
 mod support;
 mod transport;
+mod validator;
 mod weights_oracle;
 mod weights_support;
 mod weights_vectors;

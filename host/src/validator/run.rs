@@ -161,6 +161,8 @@ impl Validator {
         };
         if validator.progress.records == 0 {
             validator.start_transcript(false)?;
+        } else if validator.progress.finalized {
+            validator.store_transcript()?;
         }
         Ok(validator)
     }
@@ -427,10 +429,7 @@ impl Validator {
             .map_err(|e| ValidatorError::Encode(e.to_string()))?;
         let mut records = self.store.records()?;
         records.push(bytes.clone());
-        let transcript = Transcript::from_encoded(records);
-        let root = transcript.root();
-        let path = transcript.store(&self.settings.transcripts)?;
-        tracing::info!(epoch = self.progress.epoch, root = %hex::encode(root), path = %path.display(), "epoch finalised");
+        let root = Transcript::from_encoded(records).root();
         self.progress.finalized = true;
         self.progress.records += 1;
         self.progress.submission = match submit {
@@ -454,7 +453,19 @@ impl Validator {
             record: Some((index, &bytes)),
             clear_records: false,
         })?;
+        let path = self.store_transcript()?;
+        tracing::info!(epoch = self.progress.epoch, root = %hex::encode(root), path = %path.display(), "epoch finalised");
         Ok(())
+    }
+
+    /// Writes the finalised epoch's transcript file from the store. The
+    /// store is the record; the file is derived from it, written only after
+    /// the store committed (a crash in between is repaired on open), so no
+    /// file ever holds an epoch the validator might still finalise
+    /// differently.
+    fn store_transcript(&self) -> Result<PathBuf, ValidatorError> {
+        let transcript = Transcript::from_encoded(self.store.records()?);
+        Ok(transcript.store(&self.settings.transcripts)?)
     }
 
     /// Sends the pending submission (each part once).
