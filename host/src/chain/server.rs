@@ -25,16 +25,21 @@
 //!
 //! Bodies are limited to [`MAX_BODY_BYTES`] (413 past it), and every request
 //! to [`REQUEST_TIMEOUT`] except the block wait, which has its own bound.
+//! A body, path or query that does not parse is refused with the same JSON
+//! error body (`error.kind = "invalid-request"`, the status axum gives it).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use arbiter_registry::PublicKey;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::devnet::Devnet;
@@ -90,41 +95,122 @@ pub struct ErrorBody {
     pub message: String,
 }
 
-/// A [`ChainError`] as an HTTP response.
-pub struct ApiError(ChainError);
+/// A [`ChainError`] as an HTTP response (with the status its kind implies,
+/// unless a rejected request already chose one, such as 413 or 415).
+pub struct ApiError {
+    error: ChainError,
+    status: Option<StatusCode>,
+}
 
 impl From<ChainError> for ApiError {
     fn from(error: ChainError) -> Self {
-        Self(error)
+        Self {
+            error,
+            status: None,
+        }
+    }
+}
+
+impl ApiError {
+    fn invalid(reason: String) -> Self {
+        ChainError::InvalidRequest { reason }.into()
+    }
+
+    /// A request axum could not extract: its status, and a reason saying
+    /// what is wrong with it.
+    fn rejected(status: StatusCode, text: String) -> Self {
+        let reason = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            format!("the body is over the limit of {MAX_BODY_BYTES} bytes")
+        } else {
+            text
+        };
+        Self {
+            status: Some(status),
+            ..Self::invalid(reason)
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        Self::rejected(rejection.status(), rejection.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        Self::rejected(rejection.status(), rejection.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::rejected(rejection.status(), rejection.body_text())
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = match &self.0 {
+        let status = self.status.unwrap_or(match &self.error {
             ChainError::Rule(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ChainError::NoSuchSubnet { .. } => StatusCode::NOT_FOUND,
             ChainError::BadSignature { .. } => StatusCode::UNAUTHORIZED,
             ChainError::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
             ChainError::Timeout { .. } => StatusCode::REQUEST_TIMEOUT,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
-        };
+        });
         let body = ErrorBody {
-            message: self.0.to_string(),
-            error: self.0,
+            message: self.error.to_string(),
+            error: self.error,
         };
         (status, Json(body)).into_response()
+    }
+}
+
+/// [`axum::Json`], refused as an [`ApiError`] (axum's own rejection is
+/// plain text, which clients could not decode).
+struct Body<T>(T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let Json(value) = Json::from_request(request, state).await?;
+        Ok(Self(value))
+    }
+}
+
+/// [`axum::extract::Path`], refused as an [`ApiError`].
+struct Path<T>(T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let axum::extract::Path(value) =
+            axum::extract::Path::from_request_parts(parts, state).await?;
+        Ok(Self(value))
+    }
+}
+
+/// [`axum::extract::Query`], refused as an [`ApiError`].
+struct Query<T>(T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let axum::extract::Query(value) =
+            axum::extract::Query::from_request_parts(parts, state).await?;
+        Ok(Self(value))
     }
 }
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
 fn account(text: &str) -> Result<PublicKey, ApiError> {
-    text.parse().map_err(|e: arbiter_registry::KeyError| {
-        ApiError(ChainError::InvalidRequest {
-            reason: e.to_string(),
-        })
-    })
+    text.parse()
+        .map_err(|e: arbiter_registry::KeyError| ApiError::invalid(e.to_string()))
 }
 
 async fn head(State(devnet): State<Arc<Devnet>>) -> ApiResult<super::BlockInfo> {
@@ -203,7 +289,7 @@ async fn weight_commits(
 
 async fn submit(
     State(devnet): State<Arc<Devnet>>,
-    Json(signed): Json<SignedCall>,
+    Body(signed): Body<SignedCall>,
 ) -> ApiResult<super::Receipt> {
     Ok(Json(devnet.submit(&signed)?))
 }
@@ -224,7 +310,7 @@ pub struct CreateSubnet {
 
 async fn create_subnet(
     State(devnet): State<Arc<Devnet>>,
-    Json(body): Json<CreateSubnet>,
+    Body(body): Body<CreateSubnet>,
 ) -> ApiResult<serde_json::Value> {
     devnet.create_subnet(
         body.netuid,
@@ -248,7 +334,7 @@ pub struct SetHyperparameters {
 async fn set_hyperparameters(
     State(devnet): State<Arc<Devnet>>,
     Path(netuid): Path<u16>,
-    Json(body): Json<SetHyperparameters>,
+    Body(body): Body<SetHyperparameters>,
 ) -> ApiResult<serde_json::Value> {
     devnet.set_hyperparameters(netuid, body.hyperparameters, body.immunity_period)?;
     Ok(Json(serde_json::json!({})))
@@ -267,7 +353,7 @@ pub struct AddStake {
 
 async fn add_stake(
     State(devnet): State<Arc<Devnet>>,
-    Json(body): Json<AddStake>,
+    Body(body): Body<AddStake>,
 ) -> ApiResult<serde_json::Value> {
     devnet.add_stake(body.netuid, &body.hotkey, body.rao)?;
     Ok(Json(serde_json::json!({})))
@@ -285,12 +371,12 @@ const MAX_ADVANCE: u64 = 100_000;
 
 async fn advance(
     State(devnet): State<Arc<Devnet>>,
-    Json(body): Json<Advance>,
+    Body(body): Body<Advance>,
 ) -> ApiResult<super::BlockInfo> {
     if body.blocks > MAX_ADVANCE {
-        return Err(ApiError(ChainError::InvalidRequest {
-            reason: format!("at most {MAX_ADVANCE} blocks per advance"),
-        }));
+        return Err(ApiError::invalid(format!(
+            "at most {MAX_ADVANCE} blocks per advance"
+        )));
     }
     Ok(Json(devnet.advance(body.blocks)?))
 }
