@@ -9,6 +9,7 @@
 //! from `subnets/`, run through the host library and the `arbiter` binary.
 //! One integration binary, one module per area.
 
+mod chain_cli;
 mod demo;
 mod miner;
 mod registry;
@@ -17,6 +18,7 @@ mod registry_server;
 mod sandbox;
 mod score_cli;
 mod support;
+mod transcript;
 mod transport;
 mod validator;
 mod weights_oracle;
