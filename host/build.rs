@@ -15,6 +15,13 @@ const MECHANISMS: &[&str] = &[
     "text-match-solver",
 ];
 
+/// The Python mechanisms (`subnets/build-py.sh`, componentize-py), each
+/// built to `<name>.wasm` from an `app.py` in the directory given here.
+const PYTHON_MECHANISMS: &[(&str, &str)] = &[
+    ("text-match-py", "subnets/text-match-py"),
+    ("hostile-py", "guest-sdk/python/tests/hostile"),
+];
+
 fn main() -> Result<(), String> {
     let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?;
     let root = Path::new(&manifest_dir)
@@ -34,6 +41,12 @@ fn main() -> Result<(), String> {
     rerun_if_changed(&root.join("guest-sdk/src"));
     rerun_if_changed(&root.join("guest-sdk/Cargo.toml"));
     rerun_if_changed(&root.join("wit"));
+    rerun_if_changed(&subnets.join("build-py.sh"));
+    rerun_if_changed(&root.join("guest-sdk/python/arbiter_sdk"));
+    rerun_if_changed(&root.join("guest-sdk/python/tests"));
+    for (_, dir) in PYTHON_MECHANISMS {
+        rerun_if_changed(&root.join(dir).join("app.py"));
+    }
 
     let status = Command::new(subnets.join("build.sh"))
         // The outer cargo's settings must not leak into the wasm build: a
@@ -54,7 +67,8 @@ fn main() -> Result<(), String> {
     }
 
     let out = subnets.join("target/components");
-    for name in MECHANISMS {
+    let python = PYTHON_MECHANISMS.iter().map(|(name, _)| name);
+    for name in MECHANISMS.iter().chain(python) {
         let wasm: PathBuf = out.join(format!("{name}.wasm"));
         if !wasm.exists() {
             return Err(format!("{} was not built", wasm.display()));

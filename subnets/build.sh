@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds the example mechanisms reproducibly:
 #   subnets/build.sh [<crate>...]        (default: every crate)
-# Components land in subnets/target/components/<crate>.wasm.
+# Components land in subnets/target/components/<crate>.wasm. Names ending in
+# `-py` are Python mechanisms, built by build-py.sh (componentize-py).
 #
 # The same sources give the same bytes on any machine and in any directory:
 # dependencies are locked, codegen settings are fixed in Cargo.toml, the
@@ -11,7 +12,18 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd -P)
 root=$(dirname "$here")
 WASM_TOOLS_VERSION=1.262.0
-crates=${*:-echo-double text-match hostile echo-double-solver text-match-solver}
+names=${*:-echo-double text-match hostile echo-double-solver text-match-solver text-match-py hostile-py}
+
+# Python mechanisms (named `*-py`) are built by build-py.sh; the rest are
+# crates of the subnets workspace.
+crates=
+python=
+for name in $names; do
+    case "$name" in
+    *-py) python="$python $name" ;;
+    *) crates="$crates $name" ;;
+    esac
+done
 
 need_target() {
     if ! rustup target list --installed 2>/dev/null | grep -qx "$1"; then
@@ -66,3 +78,8 @@ for crate in $crates; do
     esac
     mv "$out/$crate.wasm.tmp" "$out/$crate.wasm"
 done
+
+if [ -n "$python" ]; then
+    # shellcheck disable=SC2086 # a list of names
+    "$here/build-py.sh" $python
+fi

@@ -11,6 +11,7 @@
 
 mod chain_cli;
 mod demo;
+mod languages;
 mod miner;
 mod registry;
 mod registry_rebuild;
