@@ -71,6 +71,8 @@ pub struct DemoOptions {
     pub tempo: u16,
     /// Time between blocks.
     pub block_time: Duration,
+    /// How often miners re-read who may query them, in seconds.
+    pub miner_refresh_secs: u64,
 }
 
 impl DemoOptions {
@@ -84,6 +86,7 @@ impl DemoOptions {
             epochs: 3,
             tempo: 24,
             block_time: Duration::from_millis(100),
+            miner_refresh_secs: 1,
         }
     }
 }
@@ -247,7 +250,7 @@ impl Network {
         for (i, quality) in options.miner_qualities.iter().enumerate() {
             let name = format!("miner-{}", i + 1);
             dev_key(dir, &name)?;
-            let path = write_miner_config(dir, &name, &chain_url, *quality)?;
+            let path = write_miner_config(dir, &name, &chain_url, *quality, options)?;
             let setup = MinerConfig::load(&path, &chain_url)?.setup(sandbox)?;
             let running = miner::start(setup, Arc::clone(&client) as _).await?;
             miners.push((running.uid, *quality));
@@ -434,6 +437,7 @@ fn write_miner_config(
     name: &str,
     chain_url: &str,
     quality: f64,
+    options: &DemoOptions,
 ) -> anyhow::Result<PathBuf> {
     let text = format!(
         r#"chain = "{chain_url}"
@@ -442,8 +446,9 @@ key = "keys/{name}.json"
 listen = "127.0.0.1:0"
 solver = "text-match-solver.wasm"
 quality = {quality}
-metagraph_refresh_secs = 1
-"#
+metagraph_refresh_secs = {refresh}
+"#,
+        refresh = options.miner_refresh_secs,
     );
     let path = dir.join(format!("{name}.toml"));
     write(&path, text.as_bytes())?;

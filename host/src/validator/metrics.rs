@@ -18,6 +18,7 @@ pub struct Metrics {
     submitted: AtomicU64,
     failed_submissions: AtomicU64,
     last_step_host_ms: AtomicU64,
+    step_host_micros: AtomicU64,
     replies: [AtomicU64; 7],
 }
 
@@ -40,11 +41,24 @@ impl Metrics {
         }
         self.last_step_host_ms
             .store(host_time.as_millis() as u64, Ordering::Relaxed);
+        self.step_host_micros
+            .fetch_add(host_time.as_micros() as u64, Ordering::Relaxed);
         for reply in replies {
             if let Some(i) = STATUSES.iter().position(|(s, _)| *s == reply.status) {
                 self.replies[i].fetch_add(1, Ordering::Relaxed);
             }
         }
+    }
+
+    /// The host's own time in all steps so far: the mechanism's calls,
+    /// the transcript and the store, but not the wait for miners.
+    pub fn step_host_time(&self) -> Duration {
+        Duration::from_micros(self.step_host_micros.load(Ordering::Relaxed))
+    }
+
+    /// Steps run so far.
+    pub fn steps(&self) -> u32 {
+        u32::try_from(self.steps.load(Ordering::Relaxed)).unwrap_or(u32::MAX)
     }
 
     /// Records a completed submission.
@@ -96,6 +110,12 @@ impl Metrics {
             "gauge",
             "Host time of the last step, excluding waiting for miners.",
             get(&self.last_step_host_ms),
+        );
+        metric(
+            "arbiter_step_host_microseconds_total",
+            "counter",
+            "Host time of all steps, excluding waiting for miners.",
+            get(&self.step_host_micros),
         );
         let _ = writeln!(
             out,
