@@ -27,7 +27,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::sandbox::bindings::{Context, Neuron, Payloads, ReplyStatus, Responses};
+use crate::sandbox::bindings::{Context, Neuron, Payloads, Responses};
 use crate::sandbox::wire;
 
 /// A recorded round, as read from JSON.
@@ -184,39 +184,9 @@ impl Body {
     }
 }
 
-/// A reply status, as written in round files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Status {
-    /// `ok`.
-    Ok,
-    /// `timeout`.
-    Timeout,
-    /// `unreachable`.
-    Unreachable,
-    /// `refused`.
-    Refused,
-    /// `oversized`.
-    Oversized,
-    /// `malformed`.
-    Malformed,
-    /// `bad-signature`.
-    BadSignature,
-}
-
-impl From<Status> for ReplyStatus {
-    fn from(status: Status) -> Self {
-        match status {
-            Status::Ok => ReplyStatus::Ok,
-            Status::Timeout => ReplyStatus::Timeout,
-            Status::Unreachable => ReplyStatus::Unreachable,
-            Status::Refused => ReplyStatus::Refused,
-            Status::Oversized => ReplyStatus::Oversized,
-            Status::Malformed => ReplyStatus::Malformed,
-            Status::BadSignature => ReplyStatus::BadSignature,
-        }
-    }
-}
+/// A reply status, as written in round files: the transport's, with the
+/// same names (`ok`, `timeout`, `bad-signature`, …).
+pub use crate::transport::Status;
 
 /// Why a round file cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -334,6 +304,7 @@ impl ContextFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sandbox::bindings::ReplyStatus;
 
     const ZERO: &str = "0x0000000000000000000000000000000000000000000000000000000000000000";
 
