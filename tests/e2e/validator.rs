@@ -3,7 +3,11 @@
 //! loopback), is SIGKILLed in the middle of a step sequence and right as it
 //! finalises an epoch, and restarted on the same data directory each time.
 //!
-//! What must hold afterwards: the last run finishes cleanly; every epoch has
+//! The chain's refusals, in process: a version key below the subnet's is
+//! refused for good (the validator records it and goes on with the next
+//! epoch), and a rate limit is waited out.
+//!
+//! What must hold after the kills: the last run finishes cleanly; every epoch has
 //! exactly one transcript (a restart continues the epoch's transcript rather
 //! than starting a second one, which would mean two different commitments
 //! for one epoch); every transcript replays; and the commitment on chain
@@ -13,11 +17,16 @@ use std::collections::BTreeSet;
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 
 use arbiter_host::chain::Chain as _;
+use arbiter_host::chain::Hyperparameters;
 use arbiter_host::demo::{DemoOptions, NETUID, Network};
 use arbiter_host::replay::replay;
+use arbiter_host::sandbox::Sandbox;
 use arbiter_host::transcript::{Transcript, parse_commitment};
+use arbiter_host::validator::metrics::Metrics;
+use arbiter_host::validator::{self, ValidatorConfig};
 
 use crate::support::{arbiter_bin, sandbox, text_match_wasm};
 
@@ -122,5 +131,131 @@ fn a_killed_validator_resumes_without_a_second_transcript_for_any_epoch() {
         ))
         .expect("replays");
     assert!(report.ok && report.chain_checked, "{report:?}");
+    runtime.block_on(network.stop()).expect("stops");
+}
+
+/// A validator that ran in this process, and its network.
+struct InProcess {
+    network: Network,
+    runtime: tokio::runtime::Runtime,
+    metrics: Arc<Metrics>,
+    sandbox: Sandbox,
+    /// Holds the network's files until the test ends.
+    dir: tempfile::TempDir,
+}
+
+/// A network of one validator and two miners whose subnet `adjust` changed,
+/// and the validator run in process for `epochs`.
+fn run_in_process(adjust: impl FnOnce(&mut Hyperparameters), epochs: u64) -> InProcess {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = DemoOptions {
+        miner_qualities: vec![0.5, 1.0],
+        validator_stakes: vec![500],
+        ..DemoOptions::new(dir.path().join("net"))
+    };
+    let sandbox = sandbox();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let metrics = Arc::new(Metrics::default());
+    let network = runtime.block_on(async {
+        let network = Network::start(&options, &sandbox)
+            .await
+            .expect("the network starts");
+        let mut hyper = network
+            .client
+            .hyperparameters(NETUID)
+            .await
+            .expect("hyperparameters");
+        adjust(&mut hyper);
+        network
+            .devnet
+            .set_hyperparameters(NETUID, hyper, None)
+            .expect("adjusted");
+        let config = ValidatorConfig::load(&network.validator_configs[0]).expect("config");
+        let mut validator = validator::from_config(
+            &config,
+            Arc::clone(&network.client) as _,
+            &sandbox,
+            Arc::clone(&metrics),
+        )
+        .await
+        .expect("opens");
+        validator.run(Some(epochs)).await.expect("runs to the end");
+        network
+    });
+    InProcess {
+        network,
+        runtime,
+        metrics,
+        sandbox,
+        dir,
+    }
+}
+
+#[test]
+fn a_refused_version_key_gives_up_that_epoch_and_the_validator_goes_on() {
+    let InProcess {
+        network,
+        runtime,
+        metrics,
+        dir: _dir,
+        ..
+    } = run_in_process(|h| h.weights_version_key = 7, 2);
+    assert!(
+        metrics
+            .render()
+            .contains("arbiter_submissions_refused_total 2"),
+        "{}",
+        metrics.render()
+    );
+    let uid = network.validators[0].0;
+    let stored = runtime
+        .block_on(network.client.weights(NETUID, 0, uid))
+        .expect("chain");
+    assert!(stored.is_empty(), "refused weights were stored: {stored:?}");
+    runtime.block_on(network.stop()).expect("stops");
+}
+
+#[test]
+fn a_rate_limit_is_waited_out_and_every_epoch_lands() {
+    // Longer than an epoch: the second submission is refused at first.
+    let InProcess {
+        network,
+        runtime,
+        metrics,
+        sandbox,
+        dir: _dir,
+    } = run_in_process(|h| h.weights_set_rate_limit = u64::from(h.tempo) + 6, 2);
+    assert!(
+        metrics
+            .render()
+            .contains("arbiter_submissions_refused_total 0")
+    );
+    assert_eq!(transcripts(&network.dir).len(), 2);
+    let hotkey = network.validators[0].1;
+    let commitment = runtime
+        .block_on(network.client.commitment(NETUID, &hotkey))
+        .expect("chain")
+        .expect("a commitment");
+    let (_, root, _) = parse_commitment(&commitment.data).expect("arb1");
+    let path = network
+        .dir
+        .join("validator-1/transcripts")
+        .join(format!("{}.arbt", hex::encode(root)));
+    let transcript = Transcript::load(&path).expect("the committed transcript");
+    let report = runtime
+        .block_on(replay(
+            &transcript,
+            &text_match_wasm(),
+            &sandbox,
+            Some(network.client.as_ref()),
+        ))
+        .expect("replays");
+    assert!(report.ok, "the second epoch's weights landed: {report:?}");
+    // Register, then weights and commitment twice: any call beyond those
+    // five was a refusal (a refused call spends its nonce) that was retried.
+    assert!(
+        network.devnet.nonce(&hotkey) > 5,
+        "the rate limit was never hit"
+    );
     runtime.block_on(network.stop()).expect("stops");
 }
