@@ -22,11 +22,11 @@ use arbiter_host::weights::{ConformRules, U16Weights, conform};
 use crate::support::{context, repo_path, text_match_wasm, wasm};
 
 /// The compiled cache the Python components go through.
-fn cache_dir() -> PathBuf {
+pub(crate) fn cache_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("languages-compiled")
 }
 
-fn cached_sandbox() -> Sandbox {
+pub(crate) fn cached_sandbox() -> Sandbox {
     Sandbox::new(&SandboxOptions {
         cache_dir: Some(cache_dir()),
         ..Default::default()
@@ -56,7 +56,7 @@ fn python() -> &'static Mechanism {
 }
 
 /// The Rust text-match.
-fn rust() -> &'static Mechanism {
+pub(crate) fn rust() -> &'static Mechanism {
     static LOADED: OnceLock<Mechanism> = OnceLock::new();
     LOADED.get_or_init(|| {
         cached_sandbox()
@@ -66,7 +66,7 @@ fn rust() -> &'static Mechanism {
     })
 }
 
-fn fixtures() -> Vec<RoundFile> {
+pub(crate) fn fixtures() -> Vec<RoundFile> {
     let dir = repo_path("subnets/text-match/fixtures");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
@@ -82,12 +82,12 @@ fn fixtures() -> Vec<RoundFile> {
 }
 
 /// Weights as `(uid, f64 bits)`, so equality is bit equality.
-fn bits(weights: &[Weight]) -> Vec<(u16, u64)> {
+pub(crate) fn bits(weights: &[Weight]) -> Vec<(u16, u64)> {
     weights.iter().map(|w| (w.uid, w.value.to_bits())).collect()
 }
 
 /// The `u16` vector the SDK's conversion submits for `weights`.
-fn submitted(weights: &[Weight]) -> U16Weights {
+pub(crate) fn submitted(weights: &[Weight]) -> U16Weights {
     let uids: Vec<u16> = weights.iter().map(|w| w.uid).collect();
     let values: Vec<f64> = weights.iter().map(|w| w.value).collect();
     conform(&uids, &values, &ConformRules::default()).expect("conform")
@@ -95,7 +95,7 @@ fn submitted(weights: &[Weight]) -> U16Weights {
 
 /// What one language computed over a sequence of rounds.
 #[derive(Debug, PartialEq)]
-struct Run {
+pub(crate) struct Run {
     info: Info,
     init: Vec<u8>,
     queries: Vec<Payloads>,
@@ -105,7 +105,7 @@ struct Run {
     submitted: Vec<U16Weights>,
 }
 
-fn run(mechanism: &Mechanism, config: &[u8], rounds: &[RoundFile]) -> Run {
+pub(crate) fn run(mechanism: &Mechanism, config: &[u8], rounds: &[RoundFile]) -> Run {
     let info = mechanism.describe().result.expect("describe");
     let init = mechanism.init(config).result.expect("init");
     let mut state = init.clone();
@@ -152,7 +152,7 @@ fn run(mechanism: &Mechanism, config: &[u8], rounds: &[RoundFile]) -> Run {
 
 /// Replies to `queries`: each uid's recorded reply if it has one, else a
 /// timeout.
-fn reply_to(queries: &Payloads, recorded: &Responses) -> (Payloads, Responses) {
+pub(crate) fn reply_to(queries: &Payloads, recorded: &Responses) -> (Payloads, Responses) {
     let mut by_uid = BTreeMap::new();
     for (i, &uid) in recorded.replies.uids.iter().enumerate() {
         let start = if i == 0 {
@@ -266,7 +266,7 @@ fn python_and_rust_refuse_bad_state_and_input_alike() {
 }
 
 /// The corpus, question to reference.
-fn corpus() -> BTreeMap<Vec<u8>, Vec<u8>> {
+pub(crate) fn corpus() -> BTreeMap<Vec<u8>, Vec<u8>> {
     let text = std::fs::read_to_string(repo_path("subnets/text-match/corpus.tsv")).unwrap();
     text.lines()
         .filter_map(|l| l.split_once('\t'))
@@ -275,7 +275,7 @@ fn corpus() -> BTreeMap<Vec<u8>, Vec<u8>> {
 }
 
 /// 256 miners' replies of every kind to `queries`.
-fn replies_of_every_kind(queries: &Payloads) -> Responses {
+pub(crate) fn replies_of_every_kind(queries: &Payloads) -> Responses {
     let corpus = corpus();
     let mut picked: Vec<(u16, ReplyStatus, Vec<u8>)> = vec![];
     for (i, &uid) in queries.uids.iter().enumerate() {
@@ -369,7 +369,7 @@ fn hostile() -> &'static Mechanism {
     })
 }
 
-fn no_replies() -> (Payloads, Responses) {
+pub(crate) fn no_replies() -> (Payloads, Responses) {
     let empty = Payloads {
         uids: vec![],
         ends: vec![],
