@@ -11,8 +11,8 @@ WASM := subnets/target/components
 demo: setup
 	$(CARGO) run --quiet -- demo
 
-## Runs every test: the native workspace, then the example mechanisms' own
-## unit tests (natively).
+## Runs every test: the native workspace, then the example mechanisms' and the
+## Rust guest SDK's unit tests (natively).
 test: setup
 	$(CARGO) test --workspace
 	$(CARGO) test --manifest-path subnets/Cargo.toml --target $(HOST_TARGET)

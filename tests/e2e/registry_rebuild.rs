@@ -2,7 +2,10 @@
 //! `host/build.rs` built it here, rebuilt by `arbiter verify --rebuild`
 //! from a clean copy of this repository in a temporary directory (a
 //! different path), must give the same BLAKE3. One slow test (about a
-//! minute: a release build of text-match and its dependencies).
+//! minute: a release build of text-match and its dependencies). What makes
+//! the bytes independent of the checkout's path: `subnets/build.sh` (path
+//! remapping, pinned tools) and `subnets/Cargo.toml` (the SDK inside the
+//! subnets workspace).
 
 use crate::registry::{Scratch, TEXT_MATCH, arbiter_env, assert_exit, json};
 use crate::support::repo_path;
@@ -28,10 +31,6 @@ fn installed_wasm_tools() -> String {
 }
 
 #[test]
-#[ignore = "blocked: the example's hash depends on the checkout's absolute path, because cargo \
-            hashes the absolute path of `../guest-sdk` (outside the subnets workspace) into \
-            arbiter_sdk's -C metadata; needs the subnets layout fix described in the registry \
-            report. Run with --ignored once it lands."]
 fn the_example_rebuilds_to_its_published_hash_from_another_directory() {
     let scratch = Scratch::new();
     let store = scratch.path("store");
