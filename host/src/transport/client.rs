@@ -1,9 +1,11 @@
 //! The validator's side: [`MinerClient`] sends a step's signed queries and
 //! turns every way a miner can fail into a [`Status`].
 //!
-//! Queries run as tasks on the caller's tokio runtime (so signing and
-//! verification spread over its worker threads), at most `max_concurrency`
-//! at once across all clones of one client. Each is bounded from the moment
+//! Queries run as tasks on the caller's tokio runtime (so signing spreads
+//! over its worker threads), at most `max_concurrency` at once across all
+//! clones of one client. The miners' signatures are checked once every
+//! reply is in, as one batch ([`super::batch_verify`]), which costs about
+//! half the CPU of checking them one by one. Each is bounded from the moment
 //! it is sent by the timeout (connection, request, headers and body
 //! together) and by the reply size cap, which is enforced while reading:
 //! a declared `Content-Length` over the cap ends the exchange before the
@@ -26,6 +28,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::auth::{self, MINER, QUERY_PATH, QueryAuth, SIGNATURE};
+use super::batch_verify::{SignedMessage, verify_all};
 use super::reply::{Query, Reply, Status};
 use crate::chain::Axon;
 
@@ -120,18 +123,28 @@ impl MinerClient {
         for (index, query) in queries.into_iter().enumerate() {
             let client = self.clone();
             tasks.spawn(async move {
-                let reply = match Arc::clone(&client.inner.permits).acquire_owned().await {
+                let received = match Arc::clone(&client.inner.permits).acquire_owned().await {
                     Ok(_permit) => client.query(query, timeout, max_reply_bytes).await,
-                    Err(_) => Reply::empty(query.uid, Status::Unreachable, 0),
+                    Err(_) => (Reply::empty(query.uid, Status::Unreachable, 0), None),
                 };
-                (index, reply)
+                (index, received)
             });
         }
+        let mut unchecked: Vec<(usize, SignedMessage)> = vec![];
         while let Some(joined) = tasks.join_next().await {
-            if let Ok((index, reply)) = joined
+            if let Ok((index, (reply, signed))) = joined
                 && let Some(slot) = replies.get_mut(index)
             {
                 *slot = reply;
+                unchecked.extend(signed.map(|signed| (index, signed)));
+            }
+        }
+        // Runs on this task: once all replies are in, nothing else of the
+        // step is waiting on this worker (about 9 ms per 256 replies).
+        let (indexes, signed): (Vec<usize>, Vec<SignedMessage>) = unchecked.into_iter().unzip();
+        for (index, valid) in indexes.into_iter().zip(verify_all(&signed)) {
+            if !valid && let Some(reply) = replies.get_mut(index) {
+                reply.status = Status::BadSignature;
             }
         }
         let ok = replies.iter().filter(|r| r.status == Status::Ok).count();
@@ -139,11 +152,18 @@ impl MinerClient {
         replies
     }
 
-    /// One query, start to finish.
-    async fn query(&self, query: Query, timeout: Duration, max_reply_bytes: u32) -> Reply {
+    /// One query, start to finish, but for the reply's signature check: a
+    /// reply that claims the queried miner's signature comes back as `ok`
+    /// with the [`SignedMessage`] still to check.
+    async fn query(
+        &self,
+        query: Query,
+        timeout: Duration,
+        max_reply_bytes: u32,
+    ) -> (Reply, Option<SignedMessage>) {
         let uid = query.uid;
         let Some(url) = query.axon.as_ref().and_then(query_url) else {
-            return Reply::empty(uid, Status::Unreachable, 0);
+            return (Reply::empty(uid, Status::Unreachable, 0), None);
         };
         let auth = QueryAuth {
             netuid: self.inner.netuid,
@@ -162,22 +182,32 @@ impl MinerClient {
         let start = Instant::now();
         let received = match tokio::time::timeout(timeout, receive(request, max_reply_bytes)).await
         {
-            Err(_) => return Reply::empty(uid, Status::Timeout, whole_millis(timeout)),
-            Ok(Err(status)) => return Reply::empty(uid, status, whole_millis(start.elapsed())),
+            Err(_) => {
+                return (
+                    Reply::empty(uid, Status::Timeout, whole_millis(timeout)),
+                    None,
+                );
+            }
+            Ok(Err(status)) => {
+                return (
+                    Reply::empty(uid, status, whole_millis(start.elapsed())),
+                    None,
+                );
+            }
             Ok(Ok(received)) => received,
         };
         let latency_ms = whole_millis(start.elapsed());
         let signature = header_signature(&received.headers);
-        let trusted = signature.is_some_and(|signature| {
-            signed_by(&received.headers, &query.hotkey)
-                && query.hotkey.verify(
-                    &auth::reply_message(&request_signature, &received.body),
-                    &signature,
-                )
-        });
-        Reply {
+        let to_check = signature
+            .filter(|_| signed_by(&received.headers, &query.hotkey))
+            .map(|signature| SignedMessage {
+                key: query.hotkey,
+                message: auth::reply_message(&request_signature, &received.body),
+                signature,
+            });
+        let reply = Reply {
             uid,
-            status: if trusted {
+            status: if to_check.is_some() {
                 Status::Ok
             } else {
                 Status::BadSignature
@@ -185,7 +215,8 @@ impl MinerClient {
             latency_ms,
             body: received.body,
             signature,
-        }
+        };
+        (reply, to_check)
     }
 
     fn next_nonce(&self) -> [u8; 16] {

@@ -58,6 +58,7 @@
 //! bytes specified here so other implementations can interoperate.
 
 pub mod auth;
+mod batch_verify;
 pub mod client;
 mod replay;
 pub mod reply;
