@@ -94,10 +94,26 @@ impl QueryAuth {
 
     /// The query's headers, with `signature`.
     pub fn headers(&self, signature: &Signature) -> HeaderMap {
+        self.headers_with_addresses(
+            address_value(&self.validator),
+            address_value(&self.miner),
+            signature,
+        )
+    }
+
+    /// [`Self::headers`], with the validator's and the miner's addresses
+    /// already encoded by [`address_value`]: SS58 is base58, slow enough
+    /// that a client encodes its own address once, not once per query.
+    pub fn headers_with_addresses(
+        &self,
+        validator: HeaderValue,
+        miner: HeaderValue,
+        signature: &Signature,
+    ) -> HeaderMap {
         let mut headers = HeaderMap::with_capacity(6);
         headers.insert(NETUID, HeaderValue::from(self.netuid));
-        headers.insert(VALIDATOR, key_value(&self.validator));
-        headers.insert(MINER, key_value(&self.miner));
+        headers.insert(VALIDATOR, validator);
+        headers.insert(MINER, miner);
         headers.insert(NONCE, ascii_value(hex::encode(self.nonce)));
         headers.insert(TIMESTAMP, HeaderValue::from(self.timestamp_ms));
         headers.insert(SIGNATURE, signature_value(signature));
@@ -137,7 +153,7 @@ pub fn reply_message(request_signature: &Signature, body: &[u8]) -> Vec<u8> {
 /// `signature`.
 pub fn reply_headers(miner: &PublicKey, signature: &Signature) -> HeaderMap {
     let mut headers = HeaderMap::with_capacity(2);
-    headers.insert(MINER, key_value(miner));
+    headers.insert(MINER, address_value(miner));
     headers.insert(SIGNATURE, signature_value(signature));
     headers
 }
@@ -193,7 +209,8 @@ fn signature_value(signature: &Signature) -> HeaderValue {
     ascii_value(format!("0x{}", hex::encode(signature.0)))
 }
 
-fn key_value(key: &PublicKey) -> HeaderValue {
+/// `key`'s SS58 address as a header value.
+pub fn address_value(key: &PublicKey) -> HeaderValue {
     ascii_value(key.ss58())
 }
 

@@ -22,7 +22,7 @@ use schnorrkel::context::SigningContext;
 const SIGNING_CONTEXT: &[u8] = b"substrate";
 
 /// One signature to check: `signature` by `key` over `message`.
-pub(crate) struct SignedMessage {
+pub struct SignedMessage {
     /// The claimed signer.
     pub key: PublicKey,
     /// The signed bytes.
@@ -32,7 +32,7 @@ pub(crate) struct SignedMessage {
 }
 
 /// Whether each signature is valid, in order.
-pub(crate) fn verify_all(items: &[SignedMessage]) -> Vec<bool> {
+pub fn verify_all(items: &[SignedMessage]) -> Vec<bool> {
     let context = SigningContext::new(SIGNING_CONTEXT);
     // Keys and signatures that do not even decode are invalid on their own
     // and stay out of the batch.

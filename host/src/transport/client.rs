@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use arbiter_registry::{Keypair, PublicKey, Signature};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -58,6 +58,8 @@ struct Inner {
     http: reqwest::Client,
     key: Keypair,
     netuid: u16,
+    /// The validator's address, encoded once.
+    address: HeaderValue,
     permits: Arc<Semaphore>,
     nonce_key: [u8; 32],
     nonce_counter: AtomicU64,
@@ -88,6 +90,7 @@ impl MinerClient {
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
+                address: auth::address_value(&key.public()),
                 key,
                 netuid,
                 permits: Arc::new(Semaphore::new(max_concurrency.min(Semaphore::MAX_PERMITS))),
@@ -173,11 +176,16 @@ impl MinerClient {
             timestamp_ms: auth::now_ms(),
         };
         let request_signature = auth.sign(&self.inner.key, &query.request);
+        let miner_address = auth::address_value(&query.hotkey);
         let request = self
             .inner
             .http
             .post(url)
-            .headers(auth.headers(&request_signature))
+            .headers(auth.headers_with_addresses(
+                self.inner.address.clone(),
+                miner_address.clone(),
+                &request_signature,
+            ))
             .body(query.request);
         let start = Instant::now();
         let received = match tokio::time::timeout(timeout, receive(request, max_reply_bytes)).await
@@ -199,7 +207,7 @@ impl MinerClient {
         let latency_ms = whole_millis(start.elapsed());
         let signature = header_signature(&received.headers);
         let to_check = signature
-            .filter(|_| signed_by(&received.headers, &query.hotkey))
+            .filter(|_| signed_by(&received.headers, &miner_address, &query.hotkey))
             .map(|signature| SignedMessage {
                 key: query.hotkey,
                 message: auth::reply_message(&request_signature, &received.body),
@@ -279,12 +287,17 @@ fn header_signature(headers: &HeaderMap) -> Option<Signature> {
     auth::parse_signature(headers.get(SIGNATURE)?.to_str().ok()?)
 }
 
-fn signed_by(headers: &HeaderMap, hotkey: &PublicKey) -> bool {
-    headers
-        .get(MINER)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|text| text.parse::<PublicKey>().ok())
-        .is_some_and(|miner| &miner == hotkey)
+/// Whether the reply names `hotkey` as its signer: the address the query
+/// sent (`address`) as it was, or any other SS58 form of the same key.
+fn signed_by(headers: &HeaderMap, address: &HeaderValue, hotkey: &PublicKey) -> bool {
+    headers.get(MINER).is_some_and(|value| {
+        value == address
+            || value
+                .to_str()
+                .ok()
+                .and_then(|text| text.parse::<PublicKey>().ok())
+                .is_some_and(|miner| &miner == hotkey)
+    })
 }
 
 fn whole_millis(duration: Duration) -> u32 {
@@ -321,6 +334,25 @@ mod tests {
         nonces.sort_unstable();
         nonces.dedup();
         assert_eq!(nonces.len(), 1000);
+        Ok(())
+    }
+
+    #[test]
+    fn a_reply_is_signed_by_the_queried_key_in_any_of_its_forms()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let miner = Keypair::dev("miner")?.public();
+        let address = auth::address_value(&miner);
+        let named = |value: &str| -> Result<HeaderMap, Box<dyn std::error::Error>> {
+            let mut headers = HeaderMap::new();
+            headers.insert(MINER, HeaderValue::from_str(value)?);
+            Ok(headers)
+        };
+        assert!(signed_by(&named(&miner.ss58())?, &address, &miner));
+        assert!(signed_by(&named(&miner.to_hex())?, &address, &miner));
+        let other = Keypair::dev("other")?.public();
+        assert!(!signed_by(&named(&other.ss58())?, &address, &miner));
+        assert!(!signed_by(&named("not a key")?, &address, &miner));
+        assert!(!signed_by(&HeaderMap::new(), &address, &miner));
         Ok(())
     }
 

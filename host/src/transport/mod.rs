@@ -2,6 +2,7 @@
 //! HTTP/1.1, bounded in size, time and concurrency.
 //!
 //! - [`auth`]: the two signed messages and their headers;
+//! - [`batch_verify`]: a step's reply signatures checked as one batch;
 //! - [`client`]: the validator's [`MinerClient`], which turns every way a
 //!   miner can fail into a [`Status`] (never an error of the host);
 //! - [`server`]: the miner's side, which checks who is asking before
@@ -58,7 +59,7 @@
 //! bytes specified here so other implementations can interoperate.
 
 pub mod auth;
-mod batch_verify;
+pub mod batch_verify;
 pub mod client;
 mod replay;
 pub mod reply;
