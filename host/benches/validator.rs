@@ -8,7 +8,12 @@
 //!   metrics;
 //! - the replay of that epoch's transcript (decode, 10 × challenge and
 //!   score, weights, conformance), as a ratio to the validator's own compute
-//!   for an epoch (10 × its mean step time).
+//!   for an epoch (10 × its mean step time);
+//! - the memory of a validator process: a second validator, `arbiter
+//!   validate` as its own process (text-match compiled and loaded, a sled
+//!   store open), read from `/proc/<pid>/status` after three steps: its
+//!   resident set then (`VmRSS`) and at its peak so far (`VmHWM`, which
+//!   includes compiling the component).
 //!
 //! Targets: step ≤ 50 ms of host time for 256 miners; replay ≤ 1 s and
 //! ≤ 1.5× the validator's compute. Run with
@@ -17,11 +22,15 @@
 #![allow(
     clippy::expect_used,
     clippy::unwrap_used,
+    clippy::panic,
     reason = "a benchmark stops at the first broken assumption"
 )]
 
 mod timing;
 
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,7 +42,8 @@ use arbiter_host::validator::metrics::Metrics;
 use arbiter_host::validator::{self, ValidatorConfig};
 use timing::{Row, measure_slow, report};
 
-/// Miners: with the owner and the validator, 252 of the subnet's 256 uids.
+/// Miners: with the owner and the two validators, 253 of the subnet's 256
+/// uids.
 const MINERS: usize = 250;
 
 /// Steps per epoch of text-match.
@@ -43,7 +53,7 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let options = DemoOptions {
         miner_qualities: (0..MINERS).map(|i| i as f64 / MINERS as f64).collect(),
-        validator_stakes: vec![1_000],
+        validator_stakes: vec![1_000, 1_000],
         miner_refresh_secs: 600,
         tempo: 36,
         // Slow enough blocks that every step fits in the epoch on a busy
@@ -59,10 +69,11 @@ fn main() {
     })
     .expect("sandbox");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let (all_steps_time, all_steps, transcript) = runtime.block_on(async {
+    let (all_steps_time, all_steps, transcript, memory) = runtime.block_on(async {
         let network = Network::start(&options, &sandbox)
             .await
             .expect("the network starts");
+        let memory = validator_process_memory(&network.validator_configs[1]);
         let config = ValidatorConfig::load(&network.validator_configs[0]).expect("config");
         let metrics = Arc::new(Metrics::default());
         let mut validator = validator::from_config(
@@ -82,7 +93,7 @@ fn main() {
             .map(|entry| Transcript::load(&entry.expect("entry").path()).expect("loads"))
             .max_by_key(|t| t.decode().expect("decodes").header.epoch)
             .expect("a transcript");
-        (metrics.step_host_time(), metrics.steps(), last)
+        (metrics.step_host_time(), metrics.steps(), last, memory)
     });
     let steps = transcript.decode().expect("decodes").steps.len();
     assert_eq!(steps, STEPS as usize, "the validator ran a whole epoch");
@@ -117,4 +128,54 @@ fn main() {
         ],
         None,
     );
+    println!(
+        "\nvalidator process ({MINERS} miners, text-match loaded, after 3 steps): \
+         resident {} MiB, peak {} MiB",
+        memory.resident_kib / 1024,
+        memory.peak_kib / 1024
+    );
+}
+
+/// A process's memory, from `/proc/<pid>/status`.
+struct Memory {
+    /// `VmRSS`: resident now.
+    resident_kib: u64,
+    /// `VmHWM`: the most it has been resident.
+    peak_kib: u64,
+}
+
+/// Runs `arbiter validate` on `config` until it has logged three steps,
+/// reads its memory, and stops it.
+fn validator_process_memory(config: &Path) -> Memory {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_arbiter"))
+        .args(["-v", "validate", "--no-cache", "--config"])
+        .arg(config)
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("arbiter validate starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let steps = BufReader::new(stderr)
+        .lines()
+        .map_while(Result::ok)
+        .filter(|line| line.contains("host_ms"))
+        .take(3)
+        .count();
+    assert_eq!(steps, 3, "the validator exited before its third step");
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).expect("status");
+    child.kill().expect("stopped");
+    child.wait().expect("reaped");
+    let field = |name: &str| -> u64 {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|rest| rest.trim().strip_suffix("kB"))
+            .and_then(|kib| kib.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in /proc status"))
+    };
+    Memory {
+        resident_kib: field("VmRSS:"),
+        peak_kib: field("VmHWM:"),
+    }
 }
