@@ -3,7 +3,11 @@
 //!   same Rust code compiled natively (target ≤ 2×);
 //! - a fresh instance from the pre-instantiated template (target ≤ 10 µs);
 //! - loading a component from the compiled cache vs compiling it (target
-//!   ≤ 5 ms cached).
+//!   ≤ 5 ms cached);
+//! - the same `score` by text-match written in the other languages (issue
+//!   7), each first checked to compute the Rust component's state, as
+//!   ratios to native Rust and to the Rust component; and their cold
+//!   compile against a load from the compiled cache.
 //!
 //! Run with `make bench` (release build).
 
@@ -14,12 +18,20 @@
 
 mod timing;
 
+use std::time::Instant;
+
 use arbiter_host::sandbox::bindings::{Context, Neuron, Payloads, ReplyStatus, Responses};
 use arbiter_host::sandbox::{Limits, Sandbox, SandboxOptions, wire};
 use timing::{Row, measure, measure_slow, report};
 
 const MINERS: u16 = 256;
 const REPLY_BYTES: usize = 1024;
+
+/// text-match in the other languages, built by `subnets/build.sh`.
+const OTHER_LANGUAGES: &[(&str, &str)] = &[(
+    "Python (componentize-py)",
+    env!("ARBITER_WASM_TEXT_MATCH_PY"),
+)];
 
 fn context() -> Context {
     Context {
@@ -111,6 +123,57 @@ fn main() {
     report(
         "score: text-match, 256 replies × 1 KiB (target ≤ 2× native)",
         &score_rows,
+        None,
+    );
+
+    let mut language_rows = score_rows.to_vec();
+    language_rows[1].name = "Rust component".into();
+    let mut load_rows = vec![];
+    for (language, path) in OTHER_LANGUAGES {
+        let wasm = std::fs::read(path).expect("component");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let cached = Sandbox::new(&SandboxOptions {
+            cache_dir: Some(dir.path().to_path_buf()),
+            ..Default::default()
+        })
+        .expect("sandbox");
+        let started = Instant::now();
+        let other = cached
+            .load(&wasm, Limits::default())
+            .expect("admitted")
+            .mechanism;
+        load_rows.push(Row {
+            name: format!("{language}: compile ({} MB)", wasm.len() / 1_000_000),
+            time: started.elapsed(),
+        });
+        load_rows.push(Row {
+            name: format!("{language}: load from the compiled cache"),
+            time: measure_slow(5, || cached.load(&wasm, Limits::default()).map(|_| ())),
+        });
+        let call = other.score(&ctx, &state, &queries, &responses);
+        assert_eq!(
+            call.result.as_ref(),
+            Ok(&wasm_state),
+            "{language} must compute the Rust component's state"
+        );
+        language_rows.push(Row {
+            name: format!("{language} ({} fuel)", call.fuel_used.unwrap_or(0)),
+            time: measure_slow(11, || other.score(&ctx, &state, &queries, &responses)),
+        });
+    }
+    report(
+        "score: text-match in each language, 256 replies × 1 KiB: ratio to native Rust",
+        &language_rows,
+        None,
+    );
+    report(
+        "the same: ratio to the Rust component",
+        &language_rows[1..],
+        None,
+    );
+    report(
+        "load: other languages' components, cold compile vs compiled cache",
+        &load_rows,
         None,
     );
 

@@ -56,6 +56,7 @@ pub fn measure_slow<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
 }
 
 /// One line of a results table.
+#[derive(Clone)]
 pub struct Row {
     /// What was measured.
     pub name: String,
