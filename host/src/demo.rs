@@ -89,6 +89,24 @@ impl DemoOptions {
             miner_refresh_secs: 1,
         }
     }
+
+    /// `count` miners whose qualities are spread evenly from 0.1 (poor) to
+    /// 1.0 (perfect), in whole percent: 4 gives 0.1, 0.4, 0.7 and 1.0.
+    pub fn spread_qualities(count: usize) -> Vec<f64> {
+        let last = count.saturating_sub(1).max(1);
+        (0..count)
+            .map(|i| {
+                let percent = if count == 1 { 100 } else { 10 + 90 * i / last };
+                percent as f64 / 100.0
+            })
+            .collect()
+    }
+
+    /// `count` validators' stakes in TAO, 100 apart and the first the
+    /// largest: 3 gives 300, 200 and 100.
+    pub fn staggered_stakes(count: usize) -> Vec<u64> {
+        (1..=count as u64).rev().map(|k| 100 * k).collect()
+    }
 }
 
 /// What a demo run produced.
@@ -477,4 +495,26 @@ async fn replay_last_epoch(
     let transcript = Transcript::load(&path)?;
     let report = replay::replay(&transcript, MECHANISM, sandbox, Some(chain)).await?;
     Ok((path, report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DemoOptions;
+
+    #[test]
+    fn qualities_spread_from_poor_to_perfect_in_whole_percent() {
+        assert_eq!(DemoOptions::spread_qualities(0), Vec::<f64>::new());
+        assert_eq!(DemoOptions::spread_qualities(1), vec![1.0]);
+        assert_eq!(DemoOptions::spread_qualities(2), vec![0.1, 1.0]);
+        assert_eq!(DemoOptions::spread_qualities(4), vec![0.1, 0.4, 0.7, 1.0]);
+        let many = DemoOptions::spread_qualities(200);
+        assert_eq!((many[0], many[199]), (0.1, 1.0));
+        assert!(many.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
+    fn stakes_are_staggered_with_the_first_largest() {
+        assert_eq!(DemoOptions::staggered_stakes(3), vec![300, 200, 100]);
+        assert_eq!(DemoOptions::staggered_stakes(1), vec![100]);
+    }
 }

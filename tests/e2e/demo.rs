@@ -17,6 +17,10 @@ fn the_demo_ranks_miners_by_quality_and_its_transcript_replays() {
             "demo",
             "--epochs",
             "2",
+            "--miners",
+            "4",
+            "--validators",
+            "2",
             "--output",
             "json",
             "--no-cache",
@@ -36,6 +40,11 @@ fn the_demo_ranks_miners_by_quality_and_its_transcript_replays() {
     assert_eq!(report["replay"]["ok"], true, "{stdout}");
     assert_eq!(report["replay"]["chain_checked"], true, "{stdout}");
     assert_eq!(printed["problems"], serde_json::json!([]));
+    assert_eq!(report["miners"].as_array().expect("miners").len(), 4);
+    assert_eq!(
+        report["validators"].as_array().expect("validators").len(),
+        2
+    );
 
     let transcripts: Vec<_> = std::fs::read_dir(demo_dir.join("validator-1/transcripts"))
         .expect("transcripts")

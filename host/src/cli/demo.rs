@@ -24,6 +24,14 @@ pub struct DemoArgs {
     /// Epochs each validator submits.
     #[arg(long, default_value_t = 3)]
     epochs: u64,
+    /// Miners, of qualities spread evenly from 0.1 to 1.0 (default: five,
+    /// of qualities 0.1, 0.3, 0.55, 0.8 and 1.0).
+    #[arg(long, value_name = "M", value_parser = clap::value_parser!(u16).range(1..=200))]
+    miners: Option<u16>,
+    /// Validators, with stakes 100 TAO apart, the first the largest
+    /// (default: three, with 500, 300 and 200 TAO).
+    #[arg(long, value_name = "V", value_parser = clap::value_parser!(u16).range(1..=16))]
+    validators: Option<u16>,
     /// Output format: `json` prints `{report, problems}`, where `report` has
     /// the metagraph, the miners' `[uid, quality]`, the validators'
     /// `[uid, hotkey]`, the replayed transcript and its replay report.
@@ -42,10 +50,16 @@ pub fn execute(args: DemoArgs) -> anyhow::Result<ExitCode> {
             .context("cannot make a directory for the demo")?
             .keep(),
     };
-    let options = DemoOptions {
+    let mut options = DemoOptions {
         epochs: args.epochs,
         ..DemoOptions::new(dir)
     };
+    if let Some(miners) = args.miners {
+        options.miner_qualities = DemoOptions::spread_qualities(usize::from(miners));
+    }
+    if let Some(validators) = args.validators {
+        options.validator_stakes = DemoOptions::staggered_stakes(usize::from(validators));
+    }
     let sandbox = args.sandbox.sandbox()?;
     eprintln!(
         "demo: {} miners, {} validators, {} epochs of {} blocks; files in {}",
