@@ -5,7 +5,9 @@
 //!
 //! The chain's refusals, in process: a version key below the subnet's is
 //! refused for good (the validator records it and goes on with the next
-//! epoch), and a rate limit is waited out.
+//! epoch), and a rate limit is waited out. And a chain that goes away for a
+//! while (a real TCP relay between the validator and the devnet, cut and
+//! restored) is waited for.
 //!
 //! What must hold after the kills: the last run finishes cleanly; every epoch has
 //! exactly one transcript (a restart continues the epoch's transcript rather
@@ -18,9 +20,11 @@ use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
+use std::time::Duration;
 
 use arbiter_host::chain::Chain as _;
 use arbiter_host::chain::Hyperparameters;
+use arbiter_host::chain::client::DevnetClient;
 use arbiter_host::demo::{DemoOptions, NETUID, Network};
 use arbiter_host::replay::replay;
 use arbiter_host::sandbox::Sandbox;
@@ -258,4 +262,93 @@ fn a_rate_limit_is_waited_out_and_every_epoch_lands() {
         "the rate limit was never hit"
     );
     runtime.block_on(network.stop()).expect("stops");
+}
+
+/// A TCP relay to `target` that can be cut: while cut, its open connections
+/// are closed and new ones are closed as soon as they are accepted, which
+/// is what a validator sees of a chain node that went away.
+struct Relay {
+    url: String,
+    cut: tokio::sync::watch::Sender<bool>,
+}
+
+impl Relay {
+    async fn start(target: String) -> Relay {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let (cut, watch) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if *watch.borrow() {
+                    continue;
+                }
+                let mut cut = watch.clone();
+                let target = target.clone();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = cut.wait_for(|cut| *cut) => {}
+                    }
+                });
+            }
+        });
+        Relay { url, cut }
+    }
+
+    fn set_cut(&self, cut: bool) {
+        self.cut.send_replace(cut);
+    }
+}
+
+#[test]
+fn a_chain_outage_is_waited_out_and_every_epoch_lands() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = DemoOptions {
+        miner_qualities: vec![0.5, 1.0],
+        validator_stakes: vec![500],
+        ..DemoOptions::new(dir.path().join("net"))
+    };
+    let sandbox = sandbox();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let metrics = Arc::new(Metrics::default());
+    runtime.block_on(async {
+        let network = Network::start(&options, &sandbox)
+            .await
+            .expect("the network starts");
+        let chain_address = network.chain_url.trim_start_matches("http://").to_string();
+        let relay = Relay::start(chain_address).await;
+        let chain = Arc::new(DevnetClient::new(&relay.url).expect("client"));
+        let config = ValidatorConfig::load(&network.validator_configs[0]).expect("config");
+        let mut validator = validator::from_config(&config, chain, &sandbox, Arc::clone(&metrics))
+            .await
+            .expect("opens");
+        // Once the validator is under way, the chain is gone for 2 s.
+        let outage = async {
+            while metrics.steps() < 2 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            relay.set_cut(true);
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            relay.set_cut(false);
+        };
+        let (run, ()) = tokio::join!(validator.run(Some(2)), outage);
+        run.expect("the validator runs through the outage");
+        network.stop().await.expect("stops");
+    });
+    let rendered = metrics.render();
+    let unreachable: u64 = rendered
+        .lines()
+        .find_map(|line| line.strip_prefix("arbiter_chain_unreachable_total "))
+        .and_then(|n| n.parse().ok())
+        .expect("the outage counter");
+    assert!(unreachable >= 1, "the outage was never seen:\n{rendered}");
+    assert!(
+        rendered.contains("arbiter_epochs_submitted_total 2"),
+        "{rendered}"
+    );
 }

@@ -219,6 +219,18 @@ pub enum ChainError {
     },
 }
 
+impl ChainError {
+    /// Whether the chain could not be reached or did not answer in time:
+    /// worth trying again later, unlike a refusal, which would only be
+    /// refused again.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            ChainError::Transport { .. } | ChainError::Timeout { .. }
+        )
+    }
+}
+
 impl From<Rule> for ChainError {
     fn from(rule: Rule) -> Self {
         ChainError::Rule(rule)

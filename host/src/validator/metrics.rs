@@ -17,6 +17,7 @@ pub struct Metrics {
     failed_steps: AtomicU64,
     submitted: AtomicU64,
     failed_submissions: AtomicU64,
+    chain_unreachable: AtomicU64,
     last_step_host_ms: AtomicU64,
     step_host_micros: AtomicU64,
     replies: [AtomicU64; 7],
@@ -71,6 +72,11 @@ impl Metrics {
         self.failed_submissions.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Records a failed attempt to reach the chain.
+    pub fn chain_unreachable(&self) {
+        self.chain_unreachable.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// The text exposition.
     pub fn render(&self) -> String {
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
@@ -104,6 +110,12 @@ impl Metrics {
             "counter",
             "Epochs the chain refused.",
             get(&self.failed_submissions),
+        );
+        metric(
+            "arbiter_chain_unreachable_total",
+            "counter",
+            "Times the chain could not be reached (each retried after a pause).",
+            get(&self.chain_unreachable),
         );
         metric(
             "arbiter_last_step_host_milliseconds",

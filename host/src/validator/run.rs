@@ -40,6 +40,12 @@ use crate::transcript::{
 use crate::transport::{MinerClient, Query, responses};
 use crate::weights::{ConformRules, conform};
 
+/// The first pause after the chain could not be reached.
+pub const OUTAGE_FIRST_PAUSE: Duration = Duration::from_millis(500);
+
+/// The longest pause between attempts to reach the chain.
+pub const OUTAGE_LONGEST_PAUSE: Duration = Duration::from_secs(30);
+
 /// How the validator behaves, from its configuration.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -173,27 +179,60 @@ impl Validator {
     }
 
     /// Runs until `epochs` epochs have been submitted (forever if `None`).
+    ///
+    /// A chain that cannot be reached, or does not answer in time, is
+    /// waited for: the pause doubles from [`OUTAGE_FIRST_PAUSE`] up to
+    /// [`OUTAGE_LONGEST_PAUSE`] while the outage lasts, and every attempt is
+    /// logged and counted. Nothing is lost meanwhile (progress is in the
+    /// store, and each submission first asks the chain what it already
+    /// has). Any other error ends the run.
     pub async fn run(&mut self, epochs: Option<u64>) -> Result<(), ValidatorError> {
         let mut submitted = 0;
-        let mut seen = self.chain.head().await?.number;
+        let mut seen = None;
+        let mut pause = OUTAGE_FIRST_PAUSE;
         loop {
-            match self.tick().await? {
-                Did::Submitted { .. } => {
-                    submitted += 1;
-                    if epochs.is_some_and(|n| submitted >= n) {
-                        return Ok(());
+            match self.advance(&mut seen).await {
+                Ok(did) => {
+                    pause = OUTAGE_FIRST_PAUSE;
+                    if matches!(did, Did::Submitted { .. }) {
+                        submitted += 1;
+                        if epochs.is_some_and(|n| submitted >= n) {
+                            return Ok(());
+                        }
                     }
-                    continue;
                 }
-                Did::Step { .. } | Did::NewEpoch(_) => continue,
-                Did::Nothing => {}
+                Err(ValidatorError::Chain(error)) if error.is_transient() => {
+                    self.metrics.chain_unreachable();
+                    tracing::warn!(
+                        %error,
+                        retry_in_ms = pause.as_millis() as u64,
+                        "the chain is unreachable; waiting"
+                    );
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(OUTAGE_LONGEST_PAUSE);
+                }
+                Err(error) => return Err(error),
             }
-            seen = self
-                .chain
-                .wait_for_block(seen, Duration::from_secs(120))
-                .await?
-                .number;
         }
+    }
+
+    /// Does what is due ([`Self::tick`]); when nothing was, waits for the
+    /// block after `seen` (the head when `None`) and remembers it.
+    async fn advance(&mut self, seen: &mut Option<u64>) -> Result<Did, ValidatorError> {
+        let after = match *seen {
+            Some(number) => number,
+            None => self.chain.head().await?.number,
+        };
+        *seen = Some(after);
+        let did = self.tick().await?;
+        if matches!(did, Did::Nothing) {
+            let block = self
+                .chain
+                .wait_for_block(after, Duration::from_secs(120))
+                .await?;
+            *seen = Some(block.number);
+        }
+        Ok(did)
     }
 
     /// Does the one thing that is due now, if any.
