@@ -188,6 +188,8 @@ pub struct Network {
     pub chain_url: String,
     /// A client for it.
     pub client: Arc<DevnetClient>,
+    /// The registry's URL.
+    pub registry_url: String,
     /// `(uid, quality)` of every miner.
     pub miners: Vec<(u16, f64)>,
     /// `(uid, hotkey)` of every validator.
@@ -280,6 +282,7 @@ impl Network {
             devnet,
             chain_url,
             client,
+            registry_url,
             miners,
             validators,
             validator_configs,

@@ -15,6 +15,8 @@
 //! - [`transcript`]: the hash-chained record of an epoch, and its commitment.
 //! - [`replay`]: re-running a transcript to prove which code produced the
 //!   committed weights.
+//! - [`verify_epoch`]: an epoch checked end to end from the chain: the
+//!   commitment, the transcript, the mechanism and the weights.
 //! - [`demo`]: `arbiter demo`, the whole system on one machine.
 //! - [`round`]: recorded rounds (context, queries, responses) that
 //!   `arbiter score` replays against a mechanism.
@@ -29,4 +31,5 @@ pub mod sandbox;
 pub mod transcript;
 pub mod transport;
 pub mod validator;
+pub mod verify_epoch;
 pub mod weights;

@@ -22,6 +22,7 @@ mod support;
 mod transcript;
 mod transport;
 mod validator;
+mod verify_epoch;
 mod weights_oracle;
 mod weights_support;
 mod weights_vectors;

@@ -139,22 +139,26 @@ fn a_killed_validator_resumes_without_a_second_transcript_for_any_epoch() {
 }
 
 /// A validator that ran in this process, and its network.
-struct InProcess {
-    network: Network,
-    runtime: tokio::runtime::Runtime,
-    metrics: Arc<Metrics>,
-    sandbox: Sandbox,
+pub(crate) struct InProcess {
+    pub network: Network,
+    pub runtime: tokio::runtime::Runtime,
+    pub metrics: Arc<Metrics>,
+    pub sandbox: Sandbox,
     /// Holds the network's files until the test ends.
-    dir: tempfile::TempDir,
+    pub dir: tempfile::TempDir,
 }
 
-/// A network of one validator and two miners whose subnet `adjust` changed,
-/// and the validator run in process for `epochs`.
-fn run_in_process(adjust: impl FnOnce(&mut Hyperparameters), epochs: u64) -> InProcess {
+/// A network of validators with `stakes` and two miners, whose subnet
+/// `adjust` changed, and the first validator run in process for `epochs`.
+pub(crate) fn run_in_process(
+    stakes: &[u64],
+    adjust: impl FnOnce(&mut Hyperparameters),
+    epochs: u64,
+) -> InProcess {
     let dir = tempfile::tempdir().expect("temp dir");
     let options = DemoOptions {
         miner_qualities: vec![0.5, 1.0],
-        validator_stakes: vec![500],
+        validator_stakes: stakes.to_vec(),
         ..DemoOptions::new(dir.path().join("net"))
     };
     let sandbox = sandbox();
@@ -203,7 +207,7 @@ fn a_refused_version_key_gives_up_that_epoch_and_the_validator_goes_on() {
         metrics,
         dir: _dir,
         ..
-    } = run_in_process(|h| h.weights_version_key = 7, 2);
+    } = run_in_process(&[500], |h| h.weights_version_key = 7, 2);
     assert!(
         metrics
             .render()
@@ -228,7 +232,11 @@ fn a_rate_limit_is_waited_out_and_every_epoch_lands() {
         metrics,
         sandbox,
         dir: _dir,
-    } = run_in_process(|h| h.weights_set_rate_limit = u64::from(h.tempo) + 6, 2);
+    } = run_in_process(
+        &[500],
+        |h| h.weights_set_rate_limit = u64::from(h.tempo) + 6,
+        2,
+    );
     assert!(
         metrics
             .render()

@@ -1,5 +1,11 @@
 //! `arbiter verify <name@version | blake3:<hex> | file>`: check a
-//! published component and say what was proved.
+//! published component and say what was proved. `arbiter verify
+//! epoch:<netuid>/<validator>/<epoch> --chain <url> --transcripts <dir>`
+//! checks an epoch end to end instead (`arbiter_host::verify_epoch`): its
+//! JSON output is `subject`, `commitment` (`mechanism`, `root`, `epoch`, or
+//! null), `problems` (strings), `mechanism` (the component verification
+//! below, or null), `replay` (as `arbiter replay` prints it, or null) and
+//! `verified`.
 //!
 //! The checks are those of `arbiter_host::publishing::verify`: the
 //! manifest's signature, optionally its signer (`--signer <ss58>`), the
@@ -24,8 +30,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
+use arbiter_host::chain::client::DevnetClient;
 use arbiter_host::publishing::SandboxAdmission;
 use arbiter_host::publishing::verify::{Options, Subject, Verification, verify};
+use arbiter_host::replay::render;
+use arbiter_host::verify_epoch::{EpochRef, EpochVerification, Sources, verify_epoch};
 use arbiter_registry::PublicKey;
 
 use super::registry::{RegistryArgs, runtime};
@@ -34,7 +44,8 @@ use super::{Output, SandboxArgs, print_json};
 /// Arguments of `arbiter verify`.
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
-    /// `name@version`, `blake3:<hex>`, or a component file.
+    /// `name@version`, `blake3:<hex>`, a component file, or
+    /// `epoch:<netuid>/<validator hotkey>/<epoch>`.
     subject: String,
     /// Also require the manifest to be signed by this key (SS58 or 0x hex).
     #[arg(long, value_name = "KEY")]
@@ -42,6 +53,12 @@ pub struct VerifyArgs {
     /// Also rebuild from this source directory and compare hashes.
     #[arg(long, value_name = "SOURCE_DIR")]
     rebuild: Option<PathBuf>,
+    /// For an epoch: the devnet holding the commitment and the weights.
+    #[arg(long, value_name = "URL")]
+    chain: Option<String>,
+    /// For an epoch: the directory of transcripts named by root.
+    #[arg(long, value_name = "DIR")]
+    transcripts: Option<PathBuf>,
     #[command(flatten)]
     registry: RegistryArgs,
     /// Output format.
@@ -52,6 +69,9 @@ pub struct VerifyArgs {
 }
 
 pub fn execute(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    if args.subject.starts_with("epoch:") {
+        return execute_epoch(args);
+    }
     let subject = Subject::parse(&args.subject);
     let registry = args.registry.open()?;
     let admission = SandboxAdmission::new(args.sandbox.sandbox()?);
@@ -69,6 +89,65 @@ pub fn execute(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+fn execute_epoch(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let epoch: EpochRef = args.subject.parse().map_err(anyhow::Error::msg)?;
+    let chain = DevnetClient::new(
+        args.chain
+            .as_deref()
+            .context("verifying an epoch needs --chain <url>")?,
+    )?;
+    let transcripts = args
+        .transcripts
+        .as_deref()
+        .context("verifying an epoch needs --transcripts <dir>")?;
+    let registry = args.registry.open()?;
+    let sandbox = args.sandbox.sandbox()?;
+    let admission = SandboxAdmission::new(sandbox.clone());
+    let sources = Sources {
+        chain: &chain,
+        transcripts,
+        registry: &registry,
+        admission: &admission,
+        sandbox: &sandbox,
+    };
+    let report = runtime()?.block_on(verify_epoch(&epoch, &sources))?;
+    match args.output {
+        Output::Json => print_json(&report)?,
+        Output::Text => print_epoch_text(&report),
+    }
+    Ok(if report.verified {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn print_epoch_text(report: &EpochVerification) {
+    let verdict = if report.verified {
+        "VERIFIED"
+    } else {
+        "NOT VERIFIED"
+    };
+    println!("{verdict}: {}", report.subject);
+    if let Some(committed) = &report.commitment {
+        println!(
+            "committed  mechanism {}, transcript {}, epoch {}",
+            committed.mechanism, committed.root, committed.epoch
+        );
+    }
+    for problem in &report.problems {
+        println!("PROBLEM    {problem}");
+    }
+    if let Some(mechanism) = &report.mechanism {
+        println!();
+        print_text(mechanism);
+    }
+    if let Some(replay) = &report.replay {
+        println!();
+        print!("{}", render(replay));
+    }
 }
 
 fn print_text(report: &Verification) {
