@@ -2,7 +2,8 @@
 //! epoch:<netuid>/<validator>/<epoch>`.
 //!
 //! A validator's commitment on chain names a mechanism and a transcript
-//! root for an epoch. From that alone this finds the transcript by its root,
+//! root for an epoch. From that alone this finds the transcript by its root
+//! (in a local directory, else in the registry),
 //! checks it is the one committed (its root, validator, subnet and epoch),
 //! checks the mechanism in the registry (manifest signature, hashes,
 //! admission: [`crate::publishing::verify`]), and replays the transcript
@@ -25,7 +26,7 @@ use crate::publishing::SandboxAdmission;
 use crate::publishing::verify::{Options, Subject, Verification, verify};
 use crate::replay::{ReplayError, Report, replay};
 use crate::sandbox::Sandbox;
-use crate::transcript::{Transcript, parse_commitment};
+use crate::transcript::{parse_commitment, published};
 
 /// Which epoch: `epoch:<netuid>/<validator hotkey>/<epoch>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,9 +97,10 @@ pub struct EpochVerification {
 pub struct Sources<'a> {
     /// The chain holding the commitment and the weights.
     pub chain: &'a dyn Chain,
-    /// The directory of transcripts named by root (`<root>.arbt`).
-    pub transcripts: &'a Path,
-    /// The registry holding the mechanism.
+    /// A directory of transcripts named by root (`<root>.arbt`), looked in
+    /// before the registry.
+    pub transcripts: Option<&'a Path>,
+    /// The registry holding the mechanism (and perhaps the transcript).
     pub registry: &'a Registry,
     /// The host's admission checks.
     pub admission: &'a SandboxAdmission,
@@ -164,26 +166,20 @@ pub async fn verify_epoch(
         return Ok(out);
     }
 
-    let path = sources
-        .transcripts
-        .join(format!("{}.arbt", hex::encode(root)));
-    let transcript = match Transcript::load(&path) {
+    let found = published::find(
+        &ContentHash::from_bytes(root),
+        sources.transcripts,
+        Some(sources.registry),
+    )
+    .await;
+    let transcript = match found {
         Ok(transcript) => transcript,
         Err(error) => {
             out.problems
-                .push(format!("the committed transcript is not readable: {error}"));
+                .push(format!("the committed transcript cannot be had: {error}"));
             return Ok(out);
         }
     };
-    if transcript.root() != root {
-        out.problems.push(format!(
-            "{} holds transcript {}, not the committed {}",
-            path.display(),
-            hex::encode(transcript.root()),
-            hex::encode(root)
-        ));
-        return Ok(out);
-    }
     let header = transcript.decode().map_err(ReplayError::from)?.header;
     let names = (
         PublicKey(header.validator),

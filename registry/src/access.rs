@@ -11,8 +11,8 @@ use std::path::Path;
 use crate::admission::Admission;
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::store::{Released, Store, StoreOptions};
-use crate::{Digests, Reference, SignedManifest};
+use crate::store::{FiledTranscript, Released, Store, StoreOptions};
+use crate::{ContentHash, Digests, Reference, SignedManifest};
 
 /// A registry: a local store or a remote server.
 #[derive(Clone)]
@@ -66,6 +66,28 @@ impl Registry {
         }
     }
 
+    /// Files the epoch transcript `bytes` under its root. A local store
+    /// reads the root with `admission`; a server with its own.
+    pub async fn put_transcript(
+        &self,
+        bytes: Vec<u8>,
+        admission: &dyn Admission,
+    ) -> Result<FiledTranscript> {
+        match self {
+            Self::Local(store) => store.put_transcript(&bytes, admission),
+            Self::Remote(client) => client.put_transcript(bytes).await,
+        }
+    }
+
+    /// The transcript filed under `root`. A local store verifies its blob;
+    /// from a server, the caller must check that it chains to `root`.
+    pub async fn transcript(&self, root: &ContentHash) -> Result<Vec<u8>> {
+        match self {
+            Self::Local(store) => store.transcript(root),
+            Self::Remote(client) => client.transcript(root).await,
+        }
+    }
+
     /// The verified manifest `reference` points at. A hash may be released
     /// under several names; this is the first by name and version.
     pub async fn resolve(&self, reference: &Reference) -> Result<SignedManifest> {
@@ -89,7 +111,7 @@ impl Registry {
     }
 
     /// The verified manifests of the releases of blob `hash`.
-    pub async fn manifests_of(&self, hash: &crate::ContentHash) -> Result<Vec<SignedManifest>> {
+    pub async fn manifests_of(&self, hash: &ContentHash) -> Result<Vec<SignedManifest>> {
         match self {
             Self::Local(store) => store.manifests_of(hash),
             Self::Remote(client) => client.manifests_of(hash).await,

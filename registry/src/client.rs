@@ -19,7 +19,7 @@ use serde_json::Value;
 use tokio::sync::{OnceCell, mpsc};
 
 use crate::error::{Error, Result};
-use crate::store::Released;
+use crate::store::{FiledTranscript, Released};
 use crate::{ContentHash, Digester, Digests, Release, SignedManifest};
 
 /// How long connecting may take.
@@ -133,6 +133,22 @@ impl Client {
             Some("unchanged") => Ok(Released::Unchanged(manifest)),
             other => Err(self.unexpected(format!("status {other:?}"))),
         }
+    }
+
+    /// Files the epoch transcript `bytes`; where the server filed it.
+    pub async fn put_transcript(&self, bytes: Vec<u8>) -> Result<FiledTranscript> {
+        self.json(self.http.put(self.at("/v1/transcripts")).body(bytes))
+            .await
+    }
+
+    /// The bytes of the transcript filed under `root`, as the server sent
+    /// them: the caller checks that they chain to `root`.
+    pub async fn transcript(&self, root: &ContentHash) -> Result<Vec<u8>> {
+        let response = self
+            .send(self.http.get(self.at(&format!("/v1/transcripts/{root}"))))
+            .await?;
+        let bytes = response.bytes().await.map_err(|e| self.transport(&e))?;
+        Ok(bytes.to_vec())
     }
 
     /// The verified manifest of `release`.

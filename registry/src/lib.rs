@@ -35,4 +35,4 @@ pub use keys::{KeyError, Keypair, PublicKey, Signature};
 pub use manifest::{Draft, Limits, Manifest, SignedManifest, Source};
 pub use name::{Name, Reference, Release};
 pub use publish::publish;
-pub use store::{Released, Store, StoreOptions};
+pub use store::{FiledTranscript, Released, Store, StoreOptions};

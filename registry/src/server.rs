@@ -16,6 +16,8 @@
 //! | `POST /v1/releases`, body: a signed manifest | `201 {"status": "published", "manifest"}` or `200 {"status": "unchanged", "manifest"}` (same bytes again: the stored manifest) |
 //! | `GET /v1/releases` | `200 {"releases": [manifest…]}`, by name then version |
 //! | `GET /v1/releases/{name}/{version}` | `200` the manifest |
+//! | `PUT /v1/transcripts`, body: an epoch transcript file | `201 {"root", "blob": {"blake3", "sha256", "size"}}` once it is filed under the root the host's checks read from it (the same transcript again: the same answer) |
+//! | `GET /v1/transcripts/{blake3:root}` | `200` the transcript file, its blob verified before sending |
 //!
 //! Publishing is `PUT /v1/blobs` then `POST /v1/releases`; the release is
 //! checked against the stored blob (hashes, size, the host's admission
@@ -32,7 +34,8 @@
 //!
 //! Limits: a blob is refused past the store's size limit (at once when
 //! `Content-Length` says so, otherwise when that many bytes have arrived),
-//! a manifest past [`MANIFEST_LIMIT`]; a request must finish within
+//! a manifest past [`MANIFEST_LIMIT`], a transcript past the blob limit or
+//! [`TRANSCRIPT_LIMIT`], whichever is smaller; a request must finish within
 //! [`ServerConfig::request_timeout`], and a body that stalls for
 //! [`ServerConfig::idle_timeout`] is cut off. Uploads stream to disk and
 //! downloads stream from it; neither is held in memory whole.
@@ -69,6 +72,10 @@ pub const API: &str = "arbiter.registry/v1";
 
 /// The largest manifest accepted: real ones are about 1 KiB.
 pub const MANIFEST_LIMIT: usize = 64 << 10;
+
+/// The largest transcript accepted (it is read whole to find its root): an
+/// epoch of 256 miners × 10 steps × 1 KiB replies is about 3 MB.
+pub const TRANSCRIPT_LIMIT: usize = 64 << 20;
 
 /// Pieces of a streamed blob, in bytes.
 const CHUNK: usize = 1 << 20;
@@ -118,6 +125,11 @@ pub fn router(store: Store, admission: Arc<dyn Admission>, config: &ServerConfig
                 .get(list),
         )
         .route("/v1/releases/{name}/{version}", get(get_release))
+        .route(
+            "/v1/transcripts",
+            put(put_transcript).layer(DefaultBodyLimit::max(TRANSCRIPT_LIMIT)),
+        )
+        .route("/v1/transcripts/{root}", get(get_transcript))
         .layer(RequestBodyTimeoutLayer::new(config.idle_timeout))
         .layer(ResponseBodyTimeoutLayer::new(config.idle_timeout))
         .with_state(app)
@@ -363,6 +375,46 @@ async fn post_release(State(app): State<App>, body: Result<Bytes, BytesRejection
             Released::Unchanged(_) => StatusCode::OK,
         };
         Ok((status, axum::Json(released)).into_response())
+    })
+    .await
+}
+
+async fn put_transcript(State(app): State<App>, body: Result<Bytes, BytesRejection>) -> Answer {
+    timed(&app, async {
+        let body = body.map_err(|rejection| {
+            let status = rejection.status();
+            let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                "too_large"
+            } else {
+                "refused"
+            };
+            ApiError::new(
+                status,
+                code,
+                format!("transcript: {rejection} (limit {TRANSCRIPT_LIMIT} bytes)"),
+            )
+        })?;
+        let limit = app.store.max_blob_bytes();
+        if body.len() as u64 > limit {
+            return Err(Error::TooLarge {
+                size: body.len() as u64,
+                limit,
+            }
+            .into());
+        }
+        let (store, admission) = (app.store.clone(), Arc::clone(&app.admission));
+        let filed = blocking(move || store.put_transcript(&body, admission.as_ref())).await?;
+        Ok((StatusCode::CREATED, axum::Json(filed)).into_response())
+    })
+    .await
+}
+
+async fn get_transcript(State(app): State<App>, Path(root): Path<String>) -> Answer {
+    timed(&app, async {
+        let root = parse_hash(&root)?;
+        let store = app.store.clone();
+        let bytes = blocking(move || store.transcript(&root)).await?;
+        Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
     })
     .await
 }

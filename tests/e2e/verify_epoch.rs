@@ -17,18 +17,20 @@ use arbiter_registry::{Keypair, PublicKey};
 use crate::support::arbiter_bin;
 use crate::validator::{InProcess, run_in_process};
 
-/// `arbiter verify <epoch> --output json` against the network: its exit
-/// code and report.
-fn verify(net: &InProcess, epoch: &str, transcripts: &Path) -> (i32, serde_json::Value) {
-    let out = Command::new(arbiter_bin())
+/// `arbiter verify <epoch> --output json` against the network, looking for
+/// transcripts in `transcripts` before the registry: its exit code and
+/// report.
+fn verify(net: &InProcess, epoch: &str, transcripts: Option<&Path>) -> (i32, serde_json::Value) {
+    let mut command = Command::new(arbiter_bin());
+    command
         .args(["verify", epoch, "--output", "json", "--no-cache", "--chain"])
         .arg(&net.network.chain_url)
-        .arg("--transcripts")
-        .arg(transcripts)
         .arg("--registry")
-        .arg(&net.network.registry_url)
-        .output()
-        .expect("arbiter verify runs");
+        .arg(&net.network.registry_url);
+    if let Some(dir) = transcripts {
+        command.arg("--transcripts").arg(dir);
+    }
+    let out = command.output().expect("arbiter verify runs");
     let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
         panic!(
             "not JSON:\n{}\n{}",
@@ -79,7 +81,7 @@ fn an_epoch_verifies_from_the_chain_and_every_broken_link_is_named() {
     let this_epoch = format!("epoch:{NETUID}/{first_hotkey}/{epoch}");
 
     // The honest epoch.
-    let (code, report) = verify(&net, &this_epoch, &transcripts);
+    let (code, report) = verify(&net, &this_epoch, Some(&transcripts));
     assert_eq!(
         (code, &report["verified"]),
         (0, &serde_json::json!(true)),
@@ -89,11 +91,49 @@ fn an_epoch_verifies_from_the_chain_and_every_broken_link_is_named() {
     assert_eq!(report["mechanism"]["verified"], true);
     assert_eq!(report["replay"]["chain_checked"], true);
 
+    // Filed in the registry, the transcript is found there by its root
+    // alone; what is not a transcript is refused.
+    let file = transcripts.join(format!("{}.arbt", hex::encode(root)));
+    let registry = net.network.registry_url.as_str();
+    let publish = |file: &Path| {
+        Command::new(arbiter_bin())
+            .arg("publish-transcript")
+            .arg(file)
+            .args(["--registry", registry, "--output", "json", "--no-cache"])
+            .output()
+            .expect("arbiter publish-transcript runs")
+    };
+    let filed = publish(&file);
+    assert!(
+        filed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&filed.stderr)
+    );
+    let filed: serde_json::Value = serde_json::from_slice(&filed.stdout).expect("JSON");
+    assert_eq!(filed["root"], format!("blake3:{}", hex::encode(root)));
+    let (code, report) = verify(&net, &this_epoch, None);
+    assert_eq!(code, 0, "{report}");
+    let replayed = Command::new(arbiter_bin())
+        .args(["replay", &format!("blake3:{}", hex::encode(root))])
+        .args(["--registry", registry, "--no-cache", "--chain"])
+        .arg(&net.network.chain_url)
+        .output()
+        .expect("arbiter replay runs");
+    assert!(
+        replayed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&replayed.stdout)
+    );
+    let garbage = net.network.dir.join("not-a-transcript.arbt");
+    std::fs::write(&garbage, b"ARBT\x01\0\0\0garbage").expect("written");
+    let refused = publish(&garbage);
+    assert!(!refused.status.success());
+
     // An older epoch: the chain only holds the latest commitment.
     let (code, report) = verify(
         &net,
         &format!("epoch:{NETUID}/{first_hotkey}/{}", epoch - 1),
-        &transcripts,
+        Some(&transcripts),
     );
     assert_eq!(code, 1);
     assert!(problems(&report).contains("cannot be checked"), "{report}");
@@ -113,10 +153,13 @@ fn an_epoch_verifies_from_the_chain_and_every_broken_link_is_named() {
         swapped.path().join(format!("{}.arbt", hex::encode(root))),
     )
     .expect("copied");
-    let (code, report) = verify(&net, &this_epoch, swapped.path());
+    let (code, report) = verify(&net, &this_epoch, Some(swapped.path()));
     assert_eq!(code, 1);
     assert!(
-        problems(&report).contains(&format!("holds transcript {}", hex::encode(older.root()))),
+        problems(&report).contains(&format!(
+            "is transcript blake3:{}",
+            hex::encode(older.root())
+        )),
         "{report}"
     );
 
@@ -125,7 +168,7 @@ fn an_epoch_verifies_from_the_chain_and_every_broken_link_is_named() {
     let (code, report) = verify(
         &net,
         &format!("epoch:{NETUID}/{second_hotkey}/{epoch}"),
-        &transcripts,
+        Some(&transcripts),
     );
     assert_eq!(code, 1);
     assert!(
@@ -136,20 +179,20 @@ fn an_epoch_verifies_from_the_chain_and_every_broken_link_is_named() {
     // The first validator's commitment moved to the other epoch's
     // transcript, then to a transcript nobody has.
     set_commitment(&net, &first, &commitment(&mechanism, &older.root(), epoch));
-    let (code, report) = verify(&net, &this_epoch, &transcripts);
+    let (code, report) = verify(&net, &this_epoch, Some(&transcripts));
     assert_eq!(code, 1);
     assert!(
         problems(&report).contains("not what was committed"),
         "{report}"
     );
     set_commitment(&net, &first, &commitment(&mechanism, &[7; 32], epoch));
-    let (code, report) = verify(&net, &this_epoch, &transcripts);
+    let (code, report) = verify(&net, &this_epoch, Some(&transcripts));
     assert_eq!(code, 1);
-    assert!(problems(&report).contains("not readable"), "{report}");
+    assert!(problems(&report).contains("cannot be had"), "{report}");
 
     // Back to the honest commitment, but the weights on chain changed.
     set_commitment(&net, &first, &commitment(&mechanism, &root, epoch));
-    assert_eq!(verify(&net, &this_epoch, &transcripts).0, 0);
+    assert_eq!(verify(&net, &this_epoch, Some(&transcripts)).0, 0);
     let uid = net.network.validators[0].0;
     let stored = net
         .runtime
@@ -174,7 +217,7 @@ fn an_epoch_verifies_from_the_chain_and_every_broken_link_is_named() {
         .block_on(net.network.client.weights(NETUID, 0, uid))
         .expect("chain");
     assert_ne!(edited, stored, "the edit must change the weights on chain");
-    let (code, report) = verify(&net, &this_epoch, &transcripts);
+    let (code, report) = verify(&net, &this_epoch, Some(&transcripts));
     assert_eq!(code, 1);
     let replay = &report["replay"];
     assert_eq!(replay["ok"], false, "{report}");

@@ -17,6 +17,7 @@ mod keys;
 mod list;
 mod miner;
 mod publish;
+mod publish_transcript;
 mod pull;
 mod registry;
 mod replay;
@@ -47,6 +48,8 @@ enum Command {
     Keys(keys::KeysArgs),
     /// Publish a component to the registry, signed, as name@version.
     Publish(Box<publish::PublishArgs>),
+    /// File an epoch transcript in the registry under its root.
+    PublishTranscript(publish_transcript::PublishTranscriptArgs),
     /// Download a published component, verified.
     Pull(pull::PullArgs),
     /// List the registry's releases.
@@ -120,6 +123,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Score(a) => score::execute(a),
         Command::Keys(a) => keys::execute(a),
         Command::Publish(a) => publish::execute(*a),
+        Command::PublishTranscript(a) => publish_transcript::execute(a),
         Command::Pull(a) => pull::execute(a),
         Command::List(a) => list::execute(a),
         Command::Verify(a) => verify::execute(a),

@@ -3,7 +3,7 @@
 //! hash the transcript names from `--registry` (or read from
 //! `--mechanism <file>`); with `--chain`, the validator's commitment and
 //! on-chain weights are checked too. `blake3:<root>` looks the transcript
-//! up in `--transcripts <dir>`.
+//! up in `--transcripts <dir>`, else in the registry.
 //!
 //! JSON output (`--output json`): `{root, mechanism, validator, netuid,
 //! epoch, steps, chain_checked, differences: [{place, what}],
@@ -13,10 +13,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use arbiter_host::chain::client::DevnetClient;
 use arbiter_host::replay::{render, replay};
-use arbiter_host::transcript::Transcript;
+use arbiter_host::transcript::{Transcript, published};
 use arbiter_registry::{ContentHash, Reference, Registry, StoreOptions};
 
 use super::{Output, SandboxArgs, print_json, read};
@@ -24,7 +23,8 @@ use super::{Output, SandboxArgs, print_json, read};
 /// Arguments of `arbiter replay`.
 #[derive(Debug, clap::Args)]
 pub struct ReplayArgs {
-    /// A transcript file, or `blake3:<root>` (found in `--transcripts`).
+    /// A transcript file, or `blake3:<root>` (found in `--transcripts`, or
+    /// in the registry).
     transcript: String,
     /// Where transcripts named by root are.
     #[arg(long, value_name = "DIR")]
@@ -46,27 +46,31 @@ pub struct ReplayArgs {
 }
 
 pub fn execute(args: ReplayArgs) -> anyhow::Result<ExitCode> {
-    let path = match args.transcript.parse::<ContentHash>() {
-        Ok(root) => args
-            .transcripts
-            .as_ref()
-            .context("a transcript named by root needs --transcripts <dir>")?
-            .join(format!("{}.arbt", root.to_hex())),
-        Err(_) => PathBuf::from(&args.transcript),
-    };
-    let transcript = Transcript::load(&path)?;
-    let header = transcript.decode()?.header;
     let sandbox = args.sandbox.sandbox()?;
     let runtime = tokio::runtime::Runtime::new()?;
     let report = runtime.block_on(async {
+        let registry = || -> anyhow::Result<Registry> {
+            let location = match &args.registry {
+                Some(location) => location.clone(),
+                None => arbiter_host::validator::default_registry()?,
+            };
+            Ok(Registry::open(&location, &StoreOptions::default())?)
+        };
+        let transcript = match args.transcript.parse::<ContentHash>() {
+            Ok(root) => {
+                let registry = match &args.transcripts {
+                    Some(_) => None,
+                    None => Some(registry()?),
+                };
+                published::find(&root, args.transcripts.as_deref(), registry.as_ref()).await?
+            }
+            Err(_) => Transcript::load(&PathBuf::from(&args.transcript))?,
+        };
+        let header = transcript.decode()?.header;
         let component = match &args.mechanism {
             Some(file) => read(file)?,
             None => {
-                let location = match &args.registry {
-                    Some(location) => location.clone(),
-                    None => arbiter_host::validator::default_registry()?,
-                };
-                let registry = Registry::open(&location, &StoreOptions::default())?;
+                let registry = registry()?;
                 let hash = ContentHash::from_bytes(header.mechanism);
                 let manifest = registry.resolve(&Reference::Hash(hash)).await?;
                 registry.fetch(&manifest.manifest().component).await?

@@ -1,6 +1,6 @@
 //! `arbiter verify <name@version | blake3:<hex> | file>`: check a
 //! published component and say what was proved. `arbiter verify
-//! epoch:<netuid>/<validator>/<epoch> --chain <url> --transcripts <dir>`
+//! epoch:<netuid>/<validator>/<epoch> --chain <url> [--transcripts <dir>]`
 //! checks an epoch end to end instead (`arbiter_host::verify_epoch`): its
 //! JSON output is `subject`, `commitment` (`mechanism`, `root`, `epoch`, or
 //! null), `problems` (strings), `mechanism` (the component verification
@@ -56,7 +56,8 @@ pub struct VerifyArgs {
     /// For an epoch: the devnet holding the commitment and the weights.
     #[arg(long, value_name = "URL")]
     chain: Option<String>,
-    /// For an epoch: the directory of transcripts named by root.
+    /// For an epoch: a directory of transcripts named by root, looked in
+    /// before the registry.
     #[arg(long, value_name = "DIR")]
     transcripts: Option<PathBuf>,
     #[command(flatten)]
@@ -98,16 +99,12 @@ fn execute_epoch(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             .as_deref()
             .context("verifying an epoch needs --chain <url>")?,
     )?;
-    let transcripts = args
-        .transcripts
-        .as_deref()
-        .context("verifying an epoch needs --transcripts <dir>")?;
     let registry = args.registry.open()?;
     let sandbox = args.sandbox.sandbox()?;
     let admission = SandboxAdmission::new(sandbox.clone());
     let sources = Sources {
         chain: &chain,
-        transcripts,
+        transcripts: args.transcripts.as_deref(),
         registry: &registry,
         admission: &admission,
         sandbox: &sandbox,

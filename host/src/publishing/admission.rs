@@ -2,12 +2,14 @@
 //! component is admitted when [`Sandbox::load`] accepts it under its
 //! manifest's limits (a component, not a module; the mechanism world's
 //! exports with the contract's types; only allowed imports; under the size
-//! and resource limits; `describe` answers).
+//! and resource limits; `describe` answers). A transcript is filed under
+//! the root the host's transcript format gives it.
 
 use arbiter_registry::{Admission, Admitted, Limits as ManifestLimits};
 
 use crate::sandbox::admission::WORLD;
 use crate::sandbox::{Limits, Sandbox};
+use crate::transcript::Transcript;
 
 /// Admission by the host's sandbox.
 #[derive(Clone)]
@@ -36,6 +38,14 @@ impl Admission for SandboxAdmission {
                 info.name, info.version, info.steps_per_epoch, info.query_timeout_ms
             ),
         })
+    }
+
+    /// A transcript is filed only if it decodes whole (header, steps in
+    /// order, weights last), under the root its records chain to.
+    fn transcript_root(&self, bytes: &[u8]) -> Result<[u8; 32], String> {
+        let transcript = Transcript::from_file_bytes(bytes).map_err(|e| e.to_string())?;
+        transcript.decode().map_err(|e| e.to_string())?;
+        Ok(transcript.root())
     }
 }
 

@@ -12,6 +12,7 @@
 //! `Vec<Vec<u8>>`. `TRANSCRIPT.md` is the full specification.
 
 mod convert;
+pub mod published;
 mod record;
 
 use std::path::{Path, PathBuf};

@@ -279,3 +279,36 @@ async fn the_client_refuses_what_a_lying_server_sends() {
         "{error}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transcripts_are_filed_and_fetched_over_http() {
+    let server = start(64).await;
+    let registry = Registry::Remote(Client::new(&server.url).unwrap());
+    let bytes = b"transcript over http".to_vec();
+    let root = ContentHash::of(&bytes);
+    let filed = registry
+        .put_transcript(bytes.clone(), &Prefix)
+        .await
+        .unwrap();
+    assert_eq!(filed.root, root);
+    assert_eq!(
+        registry
+            .put_transcript(bytes.clone(), &Prefix)
+            .await
+            .unwrap(),
+        filed
+    );
+    assert_eq!(registry.transcript(&root).await.unwrap(), bytes);
+    assert_eq!(server.store.transcript(&root).unwrap(), bytes);
+
+    let code = |error: Error| match error {
+        Error::Remote { code, .. } => code,
+        other => panic!("not a remote error: {other}"),
+    };
+    let refused = registry.put_transcript(b"not one".to_vec(), &Prefix).await;
+    assert_eq!(code(refused.unwrap_err()), "refused");
+    let unknown = registry.transcript(&ContentHash::of(b"none")).await;
+    assert_eq!(code(unknown.unwrap_err()), "not_found");
+    let oversized = registry.put_transcript(vec![b't'; 65], &Prefix).await;
+    assert_eq!(code(oversized.unwrap_err()), "too_large");
+}

@@ -12,6 +12,10 @@
 //! blob twice. It is a cache of facts about immutable bytes: a missing
 //! entry (a crash right after the blob was written) is recomputed.
 //!
+//! A fifth, `transcripts`, files epoch transcripts: root → the BLAKE3 of
+//! the blob holding the file. A root names one transcript's records, so an
+//! entry, once written, never changes.
+//!
 //! The transaction is where "one hash per version, forever" and "one
 //! publisher per name" are enforced: two publishers racing for the same
 //! `name@version` are serialised by sled, and the second sees the first's
@@ -39,6 +43,7 @@ pub(crate) struct Index {
     by_hash: sled::Tree,
     owners: sled::Tree,
     digests: sled::Tree,
+    transcripts: sled::Tree,
 }
 
 impl Index {
@@ -50,6 +55,7 @@ impl Index {
             by_hash: db.open_tree("by_hash")?,
             owners: db.open_tree("owners")?,
             digests: db.open_tree("digests")?,
+            transcripts: db.open_tree("transcripts")?,
             db,
         })
     }
@@ -88,6 +94,23 @@ impl Index {
         value[32..].copy_from_slice(&digests.size.to_be_bytes());
         self.digests.insert(digests.blake3.as_bytes(), &value[..])?;
         Ok(())
+    }
+
+    /// Files the transcript with `root` as blob `blob`, durably.
+    pub fn record_transcript(&self, root: &ContentHash, blob: &ContentHash) -> Result<()> {
+        self.transcripts.insert(root.as_bytes(), blob.as_bytes())?;
+        self.transcripts.flush()?;
+        Ok(())
+    }
+
+    /// The blob holding the transcript with `root`, if it is filed.
+    pub fn transcript(&self, root: &ContentHash) -> Result<Option<ContentHash>> {
+        let Some(value) = self.transcripts.get(root.as_bytes())? else {
+            return Ok(None);
+        };
+        let bytes = <[u8; 32]>::try_from(value.as_ref())
+            .map_err(|_| Error::Index(format!("bad transcript record for {root}")))?;
+        Ok(Some(ContentHash::from_bytes(bytes)))
     }
 
     /// The digests recorded for blob `hash`, if any.

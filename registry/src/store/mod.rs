@@ -187,6 +187,37 @@ impl Store {
         }
     }
 
+    /// Files an epoch transcript under the root `admission` reads from its
+    /// bytes (so it cannot be filed under another transcript's root).
+    /// Filing the same transcript again changes nothing.
+    pub fn put_transcript(
+        &self,
+        bytes: &[u8],
+        admission: &dyn Admission,
+    ) -> Result<FiledTranscript> {
+        let root = admission
+            .transcript_root(bytes)
+            .map_err(|reason| Error::Refused { reason })?;
+        let root = ContentHash::from_bytes(root);
+        let blob = self.put(bytes)?;
+        self.inner.index.record_transcript(&root, &blob.blake3)?;
+        tracing::info!(%root, "transcript filed");
+        Ok(FiledTranscript { root, blob })
+    }
+
+    /// The verified bytes of the transcript filed under `root`.
+    pub fn transcript(&self, root: &ContentHash) -> Result<Vec<u8>> {
+        let blob = self
+            .inner
+            .index
+            .transcript(root)?
+            .ok_or_else(|| Error::NotFound {
+                what: format!("transcript {root}"),
+                location: self.location(),
+            })?;
+        self.read(&blob)
+    }
+
     /// The verified manifest of `release`.
     pub fn manifest(&self, release: &Release) -> Result<SignedManifest> {
         let json = self
@@ -246,6 +277,15 @@ impl Store {
     pub(crate) fn tamper(&self, release: &Release, json: &[u8]) -> Result<()> {
         self.inner.index.tamper(release, json)
     }
+}
+
+/// A transcript as filed: its root and the blob holding it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FiledTranscript {
+    /// The root its records chain to.
+    pub root: ContentHash,
+    /// The blob holding the file.
+    pub blob: Digests,
 }
 
 /// A blob being stored: [`Upload::write`] its bytes, then

@@ -296,3 +296,41 @@ fn reopening_after_a_crash_leaves_a_consistent_store() {
     assert!(store.list().unwrap().is_empty());
     assert!(publish(&store, "mech@1.0.0", b"component one", &alice()).is_ok());
 }
+
+#[test]
+fn transcripts_are_filed_under_the_root_admission_reads_and_read_back_verified() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir);
+    let bytes = b"transcript of epoch 7";
+    let filed = store.put_transcript(bytes, &Prefix).unwrap();
+    let root = ContentHash::of(bytes);
+    assert_eq!(filed.root, root);
+    assert_eq!(filed.blob, Digests::of(bytes));
+    assert_eq!(store.put_transcript(bytes, &Prefix).unwrap(), filed);
+    assert_eq!(store.transcript(&root).unwrap(), bytes);
+
+    // Unknown roots are not found; what admission refuses is not filed.
+    let unknown = ContentHash::of(b"transcript never filed");
+    assert!(matches!(
+        store.transcript(&unknown),
+        Err(Error::NotFound { .. })
+    ));
+    let refused = store.put_transcript(b"not one", &Prefix).unwrap_err();
+    assert!(matches!(refused, Error::Refused { .. }), "{refused}");
+    assert!(matches!(
+        store.transcript(&ContentHash::of(b"not one")),
+        Err(Error::NotFound { .. })
+    ));
+
+    // A flipped byte on disk is caught on read, and survives a reopen.
+    drop(store);
+    let path = blob_path(&dir, bytes);
+    let mut on_disk = std::fs::read(&path).unwrap();
+    on_disk[0] ^= 0x01;
+    std::fs::write(&path, on_disk).unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    assert!(matches!(
+        store.transcript(&root),
+        Err(Error::Corrupt { .. })
+    ));
+}
