@@ -442,6 +442,7 @@ registry = "{registry_url}"
 
 [storage]
 data_dir = "{name}"
+publish_transcripts = true
 
 [queries]
 timeout_ms = 2000

@@ -19,6 +19,7 @@
 //!
 //! [storage]
 //! data_dir = "validator-data"          # state, progress, transcripts
+//! # publish_transcripts = true         # file each epoch's transcript in the registry
 //!
 //! [queries]
 //! concurrency = 64                     # miners queried at once
@@ -107,6 +108,12 @@ pub struct MechanismSection {
 pub struct StorageSection {
     /// The validator's data directory.
     pub data_dir: PathBuf,
+    /// File each epoch's transcript in the mechanism's registry before
+    /// committing it, so anyone can replay it by its root (default: no).
+    /// A registry that is a store directory then stays locked while the
+    /// validator runs.
+    #[serde(default)]
+    pub publish_transcripts: bool,
 }
 
 /// `[queries]`.

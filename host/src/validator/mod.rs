@@ -23,7 +23,7 @@ pub use config::{FailurePolicy, ValidatorConfig};
 pub use run::{Did, Settings, Validator};
 
 use crate::chain::{Chain, ChainError};
-use crate::publishing::host_limits;
+use crate::publishing::{SandboxAdmission, host_limits};
 use crate::sandbox::{AdmissionError, Failure, Sandbox};
 use crate::transport::MinerClient;
 
@@ -126,6 +126,10 @@ pub async fn from_config(
             .timeout_ms
             .map(|ms| Duration::from_millis(u64::from(ms))),
         transcripts: data.join("transcripts"),
+        publish_to: config
+            .storage
+            .publish_transcripts
+            .then(|| (registry, SandboxAdmission::new(sandbox.clone()))),
     };
     Validator::open(
         chain,

@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arbiter_registry::Keypair;
+use arbiter_registry::{Keypair, Registry};
 
 use super::ValidatorError;
 use super::config::FailurePolicy;
@@ -30,6 +30,7 @@ use super::metrics::Metrics;
 use super::store::{Change, Progress, Submission, ValidatorStore};
 use super::submit::{self, Target};
 use crate::chain::{Chain, Hyperparameters, Metagraph};
+use crate::publishing::SandboxAdmission;
 use crate::sandbox::bindings::{Context, Info, Payloads};
 use crate::sandbox::engine::WASMTIME_VERSION;
 use crate::sandbox::{Failure, Mechanism, wire};
@@ -47,7 +48,7 @@ pub const OUTAGE_FIRST_PAUSE: Duration = Duration::from_millis(500);
 pub const OUTAGE_LONGEST_PAUSE: Duration = Duration::from_secs(30);
 
 /// How the validator behaves, from its configuration.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Settings {
     /// The subnet.
     pub netuid: u16,
@@ -59,6 +60,9 @@ pub struct Settings {
     pub query_timeout: Option<Duration>,
     /// Where finished transcripts are stored.
     pub transcripts: PathBuf,
+    /// Where each epoch's transcript is filed before it is committed, if
+    /// anywhere.
+    pub publish_to: Option<(Registry, SandboxAdmission)>,
 }
 
 /// What one pass of the loop did.
@@ -507,6 +511,31 @@ impl Validator {
         Ok(transcript.store(&self.settings.transcripts)?)
     }
 
+    /// Files the submission's transcript in the registry, if configured.
+    /// Best effort: filing is idempotent, and a registry that cannot take
+    /// it is logged, never a reason to miss the epoch.
+    async fn publish_transcript(&self, submission: &Submission) {
+        let Some((registry, admission)) = &self.settings.publish_to else {
+            return;
+        };
+        let path = self
+            .settings
+            .transcripts
+            .join(format!("{}.arbt", hex::encode(submission.root)));
+        let filed = match Transcript::load(&path) {
+            Ok(transcript) => {
+                transcript::published::publish(&transcript, registry, admission).await
+            }
+            Err(error) => Err(error),
+        };
+        match filed {
+            Ok(filed) => tracing::info!(root = %filed.root, "transcript published"),
+            Err(error) => {
+                tracing::warn!(%error, epoch = submission.epoch, "transcript not published");
+            }
+        }
+    }
+
     /// Sends the pending submission (each part once).
     async fn submit(&mut self) -> Result<Did, ValidatorError> {
         let Some(mut submission) = self.progress.submission.clone() else {
@@ -523,6 +552,7 @@ impl Validator {
             mechanism: self.mechanism.hash(),
             commit_reveal: hyper.commit_reveal_enabled,
         };
+        self.publish_transcript(&submission).await;
         let result = async {
             if !submission.weights_done {
                 let reveal = target.weights(&submission, metagraph.epoch_index).await?;
