@@ -431,6 +431,22 @@ fn a_python_mechanism_cannot_open_a_file() {
 }
 
 #[test]
+fn a_python_mechanism_cannot_open_a_socket() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let (result, log) = act_out(&format!("socket:{port}"));
+    let failure = result.expect_err("there is no network");
+    assert!(matches!(failure, Failure::Trap { .. }), "{failure:?}");
+    assert!(!log.contains("connected"), "{log}");
+    listener.set_nonblocking(true).expect("nonblocking");
+    assert_eq!(
+        listener.accept().map(|_| ()).map_err(|e| e.kind()),
+        Err(std::io::ErrorKind::WouldBlock),
+        "nothing may reach the port"
+    );
+}
+
+#[test]
 fn a_python_mechanism_error_is_a_verdict_with_its_message() {
     let (result, _) = act_out("error");
     let failure = result.expect_err("must fail");

@@ -5,6 +5,8 @@ its configuration and keeps it as the state; `score` acts it out:
 - `raise`: an uncaught exception (a bug, not a verdict: the call traps);
 - `loop`: loops forever (the call runs out of fuel);
 - `open-file`: opens a file (there is no filesystem: the call traps);
+- `socket:<port>`: connects to 127.0.0.1:<port> and sends a byte (there is
+  no network: the call traps, and nothing reaches the port);
 - `error`: returns a mechanism error (a verdict);
 - anything else: returns the state unchanged.
 """
@@ -34,6 +36,12 @@ class Hostile:
         if state == "open-file":
             with open("/etc/passwd", "rb") as f:
                 return f.read().decode("utf-8", "replace")
+        if state.startswith("socket:"):
+            import socket
+
+            with socket.create_connection(("127.0.0.1", int(state[7:])), timeout=1) as s:
+                s.sendall(b"x")
+                return "connected"
         if state == "error":
             raise InvalidInput("hostile-py error on purpose")
         return state
