@@ -354,19 +354,7 @@ async fn blob_releases(State(app): State<App>, Path(hash): Path<String>) -> Answ
 
 async fn post_release(State(app): State<App>, body: Result<Bytes, BytesRejection>) -> Answer {
     timed(&app, async {
-        let body = body.map_err(|rejection| {
-            let status = rejection.status();
-            let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                "too_large"
-            } else {
-                "invalid_manifest"
-            };
-            ApiError::new(
-                status,
-                code,
-                format!("manifest: {rejection} (limit {MANIFEST_LIMIT} bytes)"),
-            )
-        })?;
+        let body = body.map_err(unreadable("manifest", MANIFEST_LIMIT, "invalid_manifest"))?;
         let signed = SignedManifest::from_json(&body)?;
         let (store, admission) = (app.store.clone(), Arc::clone(&app.admission));
         let released = blocking(move || store.release(signed, admission.as_ref())).await?;
@@ -381,19 +369,7 @@ async fn post_release(State(app): State<App>, body: Result<Bytes, BytesRejection
 
 async fn put_transcript(State(app): State<App>, body: Result<Bytes, BytesRejection>) -> Answer {
     timed(&app, async {
-        let body = body.map_err(|rejection| {
-            let status = rejection.status();
-            let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                "too_large"
-            } else {
-                "refused"
-            };
-            ApiError::new(
-                status,
-                code,
-                format!("transcript: {rejection} (limit {TRANSCRIPT_LIMIT} bytes)"),
-            )
-        })?;
+        let body = body.map_err(unreadable("transcript", TRANSCRIPT_LIMIT, "refused"))?;
         let limit = app.store.max_blob_bytes();
         if body.len() as u64 > limit {
             return Err(Error::TooLarge {
@@ -433,6 +409,28 @@ async fn get_release(
     let store = app.store.clone();
     let manifest = blocking(move || store.manifest(&release)).await?;
     Ok(axum::Json(manifest).into_response())
+}
+
+/// The error for a body axum could not read as a `what` of at most `limit`
+/// bytes: `too_large` past the limit, else `code`.
+fn unreadable(
+    what: &'static str,
+    limit: usize,
+    code: &'static str,
+) -> impl FnOnce(BytesRejection) -> ApiError {
+    move |rejection| {
+        let status = rejection.status();
+        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "too_large"
+        } else {
+            code
+        };
+        ApiError::new(
+            status,
+            code,
+            format!("{what}: {rejection} (limit {limit} bytes)"),
+        )
+    }
 }
 
 fn parse_hash(text: &str) -> Result<ContentHash, ApiError> {

@@ -61,6 +61,15 @@ fn kill_when(mut child: Child, mut at: impl FnMut(&str) -> bool) {
     assert!(seen, "the validator exited before the point to kill it");
 }
 
+/// A network in `dir` of validators with `stakes` (in TAO) and two miners.
+fn two_miners(dir: &tempfile::TempDir, stakes: &[u64]) -> DemoOptions {
+    DemoOptions {
+        miner_qualities: vec![0.5, 1.0],
+        validator_stakes: stakes.to_vec(),
+        ..DemoOptions::new(dir.path().join("net"))
+    }
+}
+
 /// Every transcript the validator stored.
 fn transcripts(dir: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(dir.join("validator-1/transcripts"))
@@ -71,11 +80,7 @@ fn transcripts(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn a_killed_validator_resumes_without_a_second_transcript_for_any_epoch() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let options = DemoOptions {
-        miner_qualities: vec![0.5, 1.0],
-        validator_stakes: vec![500],
-        ..DemoOptions::new(dir.path().join("net"))
-    };
+    let options = two_miners(&dir, &[500]);
     let sandbox = sandbox();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let network = runtime
@@ -156,11 +161,7 @@ pub(crate) fn run_in_process(
     epochs: u64,
 ) -> InProcess {
     let dir = tempfile::tempdir().expect("temp dir");
-    let options = DemoOptions {
-        miner_qualities: vec![0.5, 1.0],
-        validator_stakes: stakes.to_vec(),
-        ..DemoOptions::new(dir.path().join("net"))
-    };
+    let options = two_miners(&dir, stakes);
     let sandbox = sandbox();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let metrics = Arc::new(Metrics::default());
@@ -316,11 +317,7 @@ impl Relay {
 #[test]
 fn a_chain_outage_is_waited_out_and_every_epoch_lands() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let options = DemoOptions {
-        miner_qualities: vec![0.5, 1.0],
-        validator_stakes: vec![500],
-        ..DemoOptions::new(dir.path().join("net"))
-    };
+    let options = two_miners(&dir, &[500]);
     let sandbox = sandbox();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let metrics = Arc::new(Metrics::default());
