@@ -1,11 +1,13 @@
 //! sr25519 keys as Bittensor uses them: SS58 addresses (prefix 42), and
 //! hotkey files in the Bittensor wallet layout
 //! (`~/.bittensor/wallets/<wallet>/hotkeys/<hotkey>`, JSON with
-//! `secretSeed` and/or `secretPhrase`).
+//! `secretSeed`, `secretPhrase` or only `privateKey`).
 //!
 //! The cryptography is `subxt-signer`'s (schnorrkel underneath, the
 //! `substrate` signing context, keys expanded from a 32-byte mini secret in
-//! Ed25519 mode), which is what Substrate and the Bittensor SDK do; the SS58
+//! Ed25519 mode), which is what Substrate and the Bittensor SDK do; a wallet
+//! file holding only the expanded 64-byte `privateKey` is read with
+//! schnorrkel itself, which subxt-signer does not expose for it. The SS58
 //! encoding is `subxt-utils-accountid32`'s. Nothing here is hand-written
 //! crypto.
 
@@ -167,11 +169,23 @@ impl<'de> Deserialize<'de> for Signature {
 /// A secret key: signs manifests, weight commits and miner requests.
 #[derive(Clone)]
 pub struct Keypair {
-    inner: sr25519::Keypair,
+    inner: Secret,
     /// The 32-byte mini secret it was expanded from, when known (so the key
     /// can be written back to a wallet file).
     seed: Option<[u8; 32]>,
 }
+
+/// The secret behind a [`Keypair`].
+#[derive(Clone)]
+enum Secret {
+    /// Expanded from a mini secret (a seed or a phrase).
+    Mini(sr25519::Keypair),
+    /// Only the expanded secret key is known (a wallet's `privateKey`).
+    Expanded(schnorrkel::Keypair),
+}
+
+/// The signing context of Substrate's sr25519 signatures.
+const SIGNING_CONTEXT: &[u8] = b"substrate";
 
 impl fmt::Debug for Keypair {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -193,7 +207,7 @@ impl Keypair {
         let inner = sr25519::Keypair::from_secret_key(seed)
             .map_err(|e| KeyError::BadSeed(e.to_string()))?;
         Ok(Self {
-            inner,
+            inner: Secret::Mini(inner),
             seed: Some(seed),
         })
     }
@@ -204,17 +218,41 @@ impl Keypair {
         let mnemonic =
             subxt_signer::bip39::Mnemonic::parse(phrase).map_err(|e| format!("bad phrase: {e}"))?;
         let inner = sr25519::Keypair::from_phrase(&mnemonic, None).map_err(|e| e.to_string())?;
-        Ok(Self { inner, seed: None })
+        Ok(Self {
+            inner: Secret::Mini(inner),
+            seed: None,
+        })
+    }
+
+    /// The key of a 64-byte expanded secret (a wallet's `privateKey`: the
+    /// secret scalar and the signing nonce, schnorrkel's canonical layout,
+    /// as the Python SDK writes it).
+    pub fn from_private_key(bytes: &[u8; 64]) -> Result<Self, KeyError> {
+        let secret = schnorrkel::SecretKey::from_bytes(bytes)
+            .map_err(|e| KeyError::BadSeed(e.to_string()))?;
+        Ok(Self {
+            inner: Secret::Expanded(secret.to_keypair()),
+            seed: None,
+        })
     }
 
     /// The public key.
     pub fn public(&self) -> PublicKey {
-        PublicKey(self.inner.public_key().0)
+        match &self.inner {
+            Secret::Mini(key) => PublicKey(key.public_key().0),
+            Secret::Expanded(key) => PublicKey(key.public.to_bytes()),
+        }
     }
 
     /// Signs `message` (schnorrkel, `substrate` context).
     pub fn sign(&self, message: &[u8]) -> Signature {
-        Signature(self.inner.sign(message).0)
+        match &self.inner {
+            Secret::Mini(key) => Signature(key.sign(message).0),
+            Secret::Expanded(key) => Signature(
+                key.sign(schnorrkel::signing_context(SIGNING_CONTEXT).bytes(message))
+                    .to_bytes(),
+            ),
+        }
     }
 
     /// A deterministic key for tests and demos, from a name: the seed is
@@ -225,8 +263,9 @@ impl Keypair {
     }
 
     /// Reads a key file in the Bittensor wallet format: JSON with
-    /// `secretSeed` (`0x` and 64 hex digits) or `secretPhrase`; if it also
-    /// has `ss58Address`, that must match the secret.
+    /// `secretSeed` (`0x` and 64 hex digits), `secretPhrase` or
+    /// `privateKey` (`0x` and 128 hex digits), tried in that order; if it
+    /// also has `ss58Address` or `publicKey`, they must match the secret.
     pub fn load(path: &Path) -> Result<Self, KeyError> {
         let text = std::fs::read_to_string(path).map_err(|e| KeyError::Unreadable {
             path: path.to_path_buf(),
@@ -240,24 +279,44 @@ impl Keypair {
             path: path.to_path_buf(),
             reason,
         };
-        let key = match (&file.secret_seed, &file.secret_phrase) {
-            (Some(seed), _) => {
+        let key = match (&file.secret_seed, &file.secret_phrase, &file.private_key) {
+            (Some(seed), _, _) => {
                 let mut bytes = [0u8; 32];
                 seed.strip_prefix("0x")
                     .and_then(|digits| hex::decode_to_slice(digits, &mut bytes).ok())
                     .ok_or_else(|| no_secret("secretSeed is not 0x and 64 hex digits".into()))?;
                 Self::from_seed(bytes)?
             }
-            (None, Some(phrase)) => Self::from_phrase(phrase).map_err(no_secret)?,
-            (None, None) => return Err(no_secret("neither secretSeed nor secretPhrase".into())),
+            (None, Some(phrase), _) => Self::from_phrase(phrase).map_err(no_secret)?,
+            (None, None, Some(private)) => {
+                let mut bytes = [0u8; 64];
+                private
+                    .strip_prefix("0x")
+                    .and_then(|digits| hex::decode_to_slice(digits, &mut bytes).ok())
+                    .ok_or_else(|| no_secret("privateKey is not 0x and 128 hex digits".into()))?;
+                Self::from_private_key(&bytes)?
+            }
+            (None, None, None) => {
+                return Err(no_secret(
+                    "none of secretSeed, secretPhrase or privateKey".into(),
+                ));
+            }
         };
-        if let Some(claimed) = file.ss58_address
-            && claimed != key.public().ss58()
-        {
+        let actual = key.public();
+        let claims = [
+            file.ss58_address.clone(),
+            file.public_key
+                .as_deref()
+                .map(|hex| match hex.parse::<PublicKey>() {
+                    Ok(public) => public.ss58(),
+                    Err(_) => hex.to_string(),
+                }),
+        ];
+        if let Some(claimed) = claims.into_iter().flatten().find(|c| *c != actual.ss58()) {
             return Err(KeyError::AddressMismatch {
                 path: path.to_path_buf(),
                 claimed,
-                actual: key.public().ss58(),
+                actual: actual.ss58(),
             });
         }
         Ok(key)
@@ -274,9 +333,15 @@ impl Keypair {
             .seed
             .ok_or_else(|| unwritable("the key was made from a phrase; keep the phrase".into()))?;
         let public = self.public();
+        // The expanded key too, as the Python SDK writes it.
+        let private = schnorrkel::MiniSecretKey::from_bytes(&seed)
+            .map_err(|e| unwritable(e.to_string()))?
+            .expand(schnorrkel::ExpansionMode::Ed25519)
+            .to_bytes();
         let file = WalletFile {
             account_id: Some(public.to_hex()),
             public_key: Some(public.to_hex()),
+            private_key: Some(format!("0x{}", hex::encode(private))),
             secret_phrase: None,
             secret_seed: Some(format!("0x{}", hex::encode(seed))),
             ss58_address: Some(public.ss58()),
@@ -324,6 +389,8 @@ struct WalletFile {
     account_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     public_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    private_key: Option<String>,
     #[serde(default)]
     secret_phrase: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -430,6 +497,76 @@ mod tests {
         std::fs::write(&empty, "{}")?;
         assert!(matches!(
             Keypair::load(&empty),
+            Err(KeyError::NoSecret { .. })
+        ));
+        Ok(())
+    }
+
+    /// A hotkey file the Bittensor SDK 11.3.0 wrote
+    /// (`serialized_keypair_to_keyfile_data(Keypair.create_from_seed(bytes([7] * 32)))`).
+    const SDK_WALLET_FILE: &str = r#"{"secretSeed":"0x0707070707070707070707070707070707070707070707070707070707070707","ss58Address":"5EsNLFaGe9XK5LzWH3i6eC2Wqv6YqZS1442N1C4yeSdP6uxy","privateKey":"0xa535c7bfff6f541c20d5d8c4bd3ed35ca3a5800b091545d1c98f69493907050f9c7d6db3506d65dbac7c052aaee4857425210c9bc54030c826e54055983452a5","publicKey":"0x7c0f469d3bd340bae718203fa30ca071a5e37c751e891dbded837b213d45d91d","cryptoType":1,"accountId":"0x7c0f469d3bd340bae718203fa30ca071a5e37c751e891dbded837b213d45d91d"}"#;
+    const SDK_ADDRESS: &str = "5EsNLFaGe9XK5LzWH3i6eC2Wqv6YqZS1442N1C4yeSdP6uxy";
+
+    #[test]
+    fn the_sdks_wallet_files_load_from_each_secret_alone() -> Result<(), Box<dyn std::error::Error>>
+    {
+        let dir = tempfile::tempdir()?;
+        let full: serde_json::Value = serde_json::from_str(SDK_WALLET_FILE)?;
+        let mut keys = vec![];
+        for field in ["secretSeed", "privateKey"] {
+            let path = dir.path().join(field);
+            std::fs::write(&path, serde_json::json!({ field: full[field] }).to_string())?;
+            let key = Keypair::load(&path)?;
+            assert_eq!(key.public().ss58(), SDK_ADDRESS, "{field}");
+            keys.push(key);
+        }
+        let whole = dir.path().join("whole");
+        std::fs::write(&whole, SDK_WALLET_FILE)?;
+        assert_eq!(Keypair::load(&whole)?.public().ss58(), SDK_ADDRESS);
+        // A key read from `privateKey` alone signs as the seed's key does.
+        let signature = keys[1].sign(b"weights");
+        assert!(keys[0].public().verify(b"weights", &signature));
+        Ok(())
+    }
+
+    #[test]
+    fn saved_wallet_files_hold_the_sdks_private_key() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("hotkey");
+        Keypair::from_seed([7; 32])?.save(&path)?;
+        let ours: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
+        let sdk: serde_json::Value = serde_json::from_str(SDK_WALLET_FILE)?;
+        for field in [
+            "privateKey",
+            "publicKey",
+            "secretSeed",
+            "ss58Address",
+            "accountId",
+        ] {
+            assert_eq!(ours[field], sdk[field], "{field}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn a_private_key_that_is_not_the_public_key_is_refused()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let full: serde_json::Value = serde_json::from_str(SDK_WALLET_FILE)?;
+        let lying = dir.path().join("lying");
+        std::fs::write(
+            &lying,
+            serde_json::json!({ "privateKey": full["privateKey"], "publicKey": ALICE_HEX })
+                .to_string(),
+        )?;
+        assert!(matches!(
+            Keypair::load(&lying),
+            Err(KeyError::AddressMismatch { .. })
+        ));
+        let short = dir.path().join("short");
+        std::fs::write(&short, r#"{"privateKey": "0x1234"}"#)?;
+        assert!(matches!(
+            Keypair::load(&short),
             Err(KeyError::NoSecret { .. })
         ));
         Ok(())
