@@ -18,6 +18,8 @@
 //! - [`verify_epoch`]: an epoch checked end to end from the chain: the
 //!   commitment, the transcript, the mechanism and the weights.
 //! - [`demo`]: `arbiter demo`, the whole system on one machine.
+//! - [`subtensor`]: the real Bittensor chain: calls, signer payloads and
+//!   signed transactions encoded byte for byte as the Python SDK does.
 //! - [`round`]: recorded rounds (context, queries, responses) that
 //!   `arbiter score` replays against a mechanism.
 
@@ -28,6 +30,7 @@ pub mod publishing;
 pub mod replay;
 pub mod round;
 pub mod sandbox;
+pub mod subtensor;
 pub mod transcript;
 pub mod transport;
 pub mod validator;

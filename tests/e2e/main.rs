@@ -18,6 +18,8 @@ mod registry_rebuild;
 mod registry_server;
 mod sandbox;
 mod score_cli;
+mod subtensor_sdk_vectors;
+mod subtensor_vectors;
 mod support;
 mod transcript;
 mod transport;

@@ -22,6 +22,7 @@ mod pull;
 mod registry;
 mod replay;
 mod score;
+mod subtensor;
 mod validate;
 mod verify;
 mod weights;
@@ -70,6 +71,8 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Re-run an epoch's transcript and check the committed weights.
     Replay(replay::ReplayArgs),
+    /// What the host would send to a real Subtensor, encoded offline.
+    Subtensor(subtensor::SubtensorArgs),
     /// Weight utilities (conform and quantise as the Bittensor SDK does).
     Weights(weights::WeightsArgs),
 }
@@ -135,6 +138,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Validate(a) => validate::execute(a),
         Command::Replay(a) => replay::execute(a),
         Command::Weights(a) => weights::execute(a),
+        Command::Subtensor(a) => subtensor::execute(a),
     }
 }
 
