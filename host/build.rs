@@ -15,11 +15,28 @@ const MECHANISMS: &[&str] = &[
     "text-match-solver",
 ];
 
-/// The Python mechanisms (`subnets/build-py.sh`, componentize-py), each
-/// built to `<name>.wasm` from an `app.py` in the directory given here.
-const PYTHON_MECHANISMS: &[(&str, &str)] = &[
+/// The mechanisms in other languages, each built to `<name>.wasm` by its
+/// language's script (`subnets/build-py.sh`, `build-js.sh`, `build-c.sh`;
+/// `build.sh` picks it by the name's suffix) from the directory given here
+/// and that language's SDK.
+const OTHER_LANGUAGES: &[(&str, &str)] = &[
     ("text-match-py", "subnets/text-match-py"),
     ("hostile-py", "guest-sdk/python/tests/hostile"),
+    ("text-match-js", "subnets/text-match-js"),
+    ("hostile-js", "guest-sdk/js/tests/hostile"),
+    ("text-match-c", "subnets/text-match-c"),
+];
+
+/// What the other languages' builds read besides their mechanisms' own
+/// directories: the build scripts and the SDKs.
+const OTHER_LANGUAGE_INPUTS: &[&str] = &[
+    "subnets/build-py.sh",
+    "subnets/build-js.sh",
+    "subnets/build-c.sh",
+    "guest-sdk/python/arbiter_sdk",
+    "guest-sdk/python/tests",
+    "guest-sdk/js",
+    "guest-sdk/c",
 ];
 
 fn main() -> Result<(), String> {
@@ -30,7 +47,13 @@ fn main() -> Result<(), String> {
         .to_path_buf();
     let subnets = root.join("subnets");
 
-    for input in ["Cargo.toml", "Cargo.lock", "build.sh", ".cargo/config.toml"] {
+    for input in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "build.sh",
+        "wasm-tools.sh",
+        ".cargo/config.toml",
+    ] {
         rerun_if_changed(&subnets.join(input));
     }
     for name in MECHANISMS {
@@ -41,11 +64,11 @@ fn main() -> Result<(), String> {
     rerun_if_changed(&root.join("guest-sdk/src"));
     rerun_if_changed(&root.join("guest-sdk/Cargo.toml"));
     rerun_if_changed(&root.join("wit"));
-    rerun_if_changed(&subnets.join("build-py.sh"));
-    rerun_if_changed(&root.join("guest-sdk/python/arbiter_sdk"));
-    rerun_if_changed(&root.join("guest-sdk/python/tests"));
-    for (_, dir) in PYTHON_MECHANISMS {
-        rerun_if_changed(&root.join(dir).join("app.py"));
+    for input in OTHER_LANGUAGE_INPUTS {
+        rerun_if_changed(&root.join(input));
+    }
+    for (_, dir) in OTHER_LANGUAGES {
+        rerun_if_changed(&root.join(dir));
     }
 
     let status = Command::new(subnets.join("build.sh"))
@@ -67,8 +90,8 @@ fn main() -> Result<(), String> {
     }
 
     let out = subnets.join("target/components");
-    let python = PYTHON_MECHANISMS.iter().map(|(name, _)| name);
-    for name in MECHANISMS.iter().chain(python) {
+    let others = OTHER_LANGUAGES.iter().map(|(name, _)| name);
+    for name in MECHANISMS.iter().chain(others) {
         let wasm: PathBuf = out.join(format!("{name}.wasm"));
         if !wasm.exists() {
             return Err(format!("{} was not built", wasm.display()));

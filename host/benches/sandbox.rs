@@ -28,10 +28,17 @@ const MINERS: u16 = 256;
 const REPLY_BYTES: usize = 1024;
 
 /// text-match in the other languages, built by `subnets/build.sh`.
-const OTHER_LANGUAGES: &[(&str, &str)] = &[(
-    "Python (componentize-py)",
-    env!("ARBITER_WASM_TEXT_MATCH_PY"),
-)];
+const OTHER_LANGUAGES: &[(&str, &str)] = &[
+    (
+        "Python (componentize-py)",
+        env!("ARBITER_WASM_TEXT_MATCH_PY"),
+    ),
+    (
+        "JavaScript (componentize-js)",
+        env!("ARBITER_WASM_TEXT_MATCH_JS"),
+    ),
+    ("C (zig cc, wit-bindgen)", env!("ARBITER_WASM_TEXT_MATCH_C")),
+];
 
 fn context() -> Context {
     Context {

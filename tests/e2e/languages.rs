@@ -1,13 +1,14 @@
-//! The same mechanism in two languages: `text-match` in Rust and in Python
-//! (`subnets/text-match-py`, componentize-py) must give byte-identical
-//! queries, states, weights and submitted `u16` vectors on the same inputs.
-//! And a misbehaving Python mechanism (`hostile-py`) ends every call in a
-//! typed outcome, leaving the previous state untouched.
+//! The same mechanism in four languages: `text-match` in Rust, Python
+//! (`subnets/text-match-py`, componentize-py), JavaScript
+//! (`subnets/text-match-js`, componentize-js) and C (`subnets/text-match-c`,
+//! zig cc and wit-bindgen) must give byte-identical queries, states, state
+//! hashes, weights and submitted `u16` vectors on the same inputs, and
+//! refuse the same bad input with the same words.
 //!
-//! Python components are about 18 MB and take tens of seconds to compile, so
-//! each is loaded once per test binary, through a compiled cache that
-//! persists in cargo's test temporary directory: later runs load the
-//! artifact instead of compiling.
+//! Python and JavaScript components are 12 to 19 MB and take tens of
+//! seconds to compile, so each is loaded once per test binary, through a
+//! compiled cache that persists in cargo's test temporary directory: later
+//! runs load the artifact instead of compiling.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -15,7 +16,7 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use arbiter_host::round::RoundFile;
-use arbiter_host::sandbox::bindings::{Context, Info, Payloads, ReplyStatus, Responses, Weight};
+use arbiter_host::sandbox::bindings::{Info, Payloads, ReplyStatus, Responses, Weight};
 use arbiter_host::sandbox::{CacheUse, Failure, Limits, Mechanism, Sandbox, SandboxOptions};
 use arbiter_host::weights::{ConformRules, U16Weights, conform};
 
@@ -34,25 +35,64 @@ pub(crate) fn cached_sandbox() -> Sandbox {
     .expect("sandbox")
 }
 
-fn text_match_py_wasm() -> Vec<u8> {
-    wasm(env!("ARBITER_WASM_TEXT_MATCH_PY"))
-}
-
-/// The Python text-match, loaded (compiled or from the cache) once.
-fn python() -> &'static Mechanism {
-    static LOADED: OnceLock<Mechanism> = OnceLock::new();
-    LOADED.get_or_init(|| {
+/// `path`'s component loaded once into `cell` (compiled, or from the
+/// cache), with `limits`.
+pub(crate) fn load_once(
+    cell: &'static OnceLock<Mechanism>,
+    path: &str,
+    limits: Limits,
+) -> &'static Mechanism {
+    cell.get_or_init(|| {
         let started = Instant::now();
         let loaded = cached_sandbox()
-            .load(&text_match_py_wasm(), Limits::default())
-            .unwrap_or_else(|e| panic!("text-match-py refused: {e}"));
+            .load(&wasm(path), limits)
+            .unwrap_or_else(|e| panic!("{path} refused: {e}"));
         eprintln!(
-            "text-match-py loaded in {:?} ({:?})",
+            "{path} loaded in {:?} ({:?})",
             started.elapsed(),
             loaded.cache
         );
         loaded.mechanism
     })
+}
+
+/// The Python text-match.
+fn python() -> &'static Mechanism {
+    static LOADED: OnceLock<Mechanism> = OnceLock::new();
+    load_once(
+        &LOADED,
+        env!("ARBITER_WASM_TEXT_MATCH_PY"),
+        Limits::default(),
+    )
+}
+
+/// The JavaScript text-match.
+fn javascript() -> &'static Mechanism {
+    static LOADED: OnceLock<Mechanism> = OnceLock::new();
+    load_once(
+        &LOADED,
+        env!("ARBITER_WASM_TEXT_MATCH_JS"),
+        Limits::default(),
+    )
+}
+
+/// The C text-match.
+fn c() -> &'static Mechanism {
+    static LOADED: OnceLock<Mechanism> = OnceLock::new();
+    load_once(
+        &LOADED,
+        env!("ARBITER_WASM_TEXT_MATCH_C"),
+        Limits::default(),
+    )
+}
+
+/// Every port of text-match, by language.
+fn ports() -> [(&'static str, &'static Mechanism); 3] {
+    [
+        ("python", python()),
+        ("javascript", javascript()),
+        ("c", c()),
+    ]
 }
 
 /// The Rust text-match.
@@ -184,30 +224,33 @@ pub(crate) fn reply_to(queries: &Payloads, recorded: &Responses) -> (Payloads, R
 }
 
 #[test]
-fn python_and_rust_text_match_agree_on_every_fixture_round() {
+fn every_language_agrees_with_rust_on_every_fixture_round() {
     let rounds = fixtures();
     let rust_run = run(rust(), b"", &rounds);
-    let python_run = run(python(), b"", &rounds);
-    assert_eq!(python_run, rust_run);
-    // The recordings were made by the Rust mechanism: both ask exactly them.
-    for (file, asked) in rounds.iter().zip(&python_run.queries) {
+    // The recordings were made by the Rust mechanism: it asks exactly them.
+    for (file, asked) in rounds.iter().zip(&rust_run.queries) {
         let recorded = file.clone().into_round().unwrap().queries;
         assert_eq!(recorded.as_ref(), Some(asked));
     }
     assert!(rust_run.submitted.iter().all(|w| !w.uids.is_empty()));
+    for (language, port) in ports() {
+        assert_eq!(run(port, b"", &rounds), rust_run, "{language}");
+    }
 }
 
 #[test]
-fn python_and_rust_agree_with_a_sampled_subset_and_another_alpha() {
+fn every_language_agrees_with_a_sampled_subset_and_another_alpha() {
     let config = b"alpha = 0.25\r\n\n  queries_per_step=3  \n";
     let rounds = fixtures();
     let rust_run = run(rust(), config, &rounds);
     assert_eq!(rust_run.queries[0].uids.len(), 3);
-    assert_eq!(run(python(), config, &rounds), rust_run);
+    for (language, port) in ports() {
+        assert_eq!(run(port, config, &rounds), rust_run, "{language}");
+    }
 }
 
 #[test]
-fn python_and_rust_refuse_the_same_configurations_with_the_same_words() {
+fn every_language_refuses_the_same_configurations_with_the_same_words() {
     for config in [
         &b"alpha=2"[..],
         b"alpha=0",
@@ -222,12 +265,14 @@ fn python_and_rust_refuse_the_same_configurations_with_the_same_words() {
     ] {
         let rust_out = rust().init(config).result;
         assert!(rust_out.is_err(), "{config:?}");
-        assert_eq!(
-            python().init(config).result,
-            rust_out,
-            "{}",
-            String::from_utf8_lossy(config)
-        );
+        for (language, port) in ports() {
+            assert_eq!(
+                port.init(config).result,
+                rust_out,
+                "{language}: {}",
+                String::from_utf8_lossy(config)
+            );
+        }
     }
     for config in [
         &b"alpha=1"[..],
@@ -237,17 +282,21 @@ fn python_and_rust_refuse_the_same_configurations_with_the_same_words() {
     ] {
         let rust_out = rust().init(config).result;
         assert!(rust_out.is_ok(), "{config:?}");
-        assert_eq!(python().init(config).result, rust_out);
+        for (language, port) in ports() {
+            assert_eq!(port.init(config).result, rust_out, "{language}");
+        }
     }
 }
 
 #[test]
-fn python_and_rust_refuse_bad_state_and_input_alike() {
+fn every_language_refuses_bad_state_and_input_alike() {
     let ctx = context(4, 1);
     for state in [&b""[..], &[0u8; 12], &[0u8; 17]] {
         let rust_out = rust().weights(&ctx, state).result;
         assert!(rust_out.is_err());
-        assert_eq!(python().weights(&ctx, state).result, rust_out);
+        for (language, port) in ports() {
+            assert_eq!(port.weights(&ctx, state).result, rust_out, "{language}");
+        }
     }
     // A reply to a question that is not in the corpus.
     let state = rust().init(b"").result.unwrap();
@@ -259,10 +308,13 @@ fn python_and_rust_refuse_bad_state_and_input_alike() {
     };
     let rust_out = rust().score(&ctx, &state, &queries, &responses).result;
     assert!(matches!(rust_out, Err(Failure::Mechanism { .. })));
-    assert_eq!(
-        python().score(&ctx, &state, &queries, &responses).result,
-        rust_out
-    );
+    for (language, port) in ports() {
+        assert_eq!(
+            port.score(&ctx, &state, &queries, &responses).result,
+            rust_out,
+            "{language}"
+        );
+    }
 }
 
 /// The corpus, question to reference.
@@ -310,17 +362,20 @@ pub(crate) fn replies_of_every_kind(queries: &Payloads) -> Responses {
 }
 
 #[test]
-fn python_and_rust_score_256_replies_identically() {
+fn every_language_scores_256_replies_identically() {
     let ctx = context(257, 9);
     let state = rust().init(b"").result.unwrap();
     let queries = rust().challenge(&ctx, &state).result.unwrap();
     assert_eq!(queries.uids.len(), 256);
-    assert_eq!(python().challenge(&ctx, &state).result.unwrap(), queries);
+    for (language, port) in ports() {
+        let asked = port.challenge(&ctx, &state).result.unwrap();
+        assert_eq!(asked, queries, "{language}");
+    }
     let responses = replies_of_every_kind(&queries);
 
     let mut timings = vec![];
     let mut outputs = vec![];
-    for (name, mechanism) in [("rust", rust()), ("python", python())] {
+    for (name, mechanism) in std::iter::once(("rust", rust())).chain(ports()) {
         let mut micros = vec![];
         let mut last = None;
         for _ in 0..5 {
@@ -334,127 +389,30 @@ fn python_and_rust_score_256_replies_identically() {
         outputs.push(last.unwrap());
     }
     eprintln!("score of 256 replies, median of 5 calls (µs): {timings:?}");
-    eprintln!("fuel: rust {:?}, python {:?}", outputs[0].1, outputs[1].1);
-    assert_eq!(outputs[0].0, outputs[1].0, "state bytes differ");
-    let weights = |m: &Mechanism| m.weights(&ctx, &outputs[0].0).result.unwrap();
-    assert_eq!(bits(&weights(python())), bits(&weights(rust())));
-    assert_eq!(submitted(&weights(python())), submitted(&weights(rust())));
+    let fuel: Vec<_> = outputs.iter().map(|o| o.1).collect();
+    eprintln!("fuel (rust, python, javascript, c): {fuel:?}");
+    let rust_weights = rust().weights(&ctx, &outputs[0].0).result.unwrap();
+    for ((language, port), (state, _)) in ports().into_iter().zip(&outputs[1..]) {
+        assert_eq!(state, &outputs[0].0, "{language}: state bytes differ");
+        let weights = port.weights(&ctx, state).result.unwrap();
+        assert_eq!(bits(&weights), bits(&rust_weights), "{language}");
+        assert_eq!(submitted(&weights), submitted(&rust_weights), "{language}");
+    }
 }
 
 #[test]
-fn the_python_component_comes_from_the_compiled_cache_once_compiled() {
-    let _ = python();
-    let started = Instant::now();
-    let again = cached_sandbox()
-        .load(&text_match_py_wasm(), Limits::default())
-        .unwrap();
-    eprintln!("text-match-py cached load: {:?}", started.elapsed());
-    assert_eq!(again.cache, CacheUse::Hit);
-    assert_eq!(again.info.name, "text-match");
-}
-
-/// The misbehaving Python mechanism, with a fuel budget that ends a loop in
-/// well under a second.
-fn hostile() -> &'static Mechanism {
-    static LOADED: OnceLock<Mechanism> = OnceLock::new();
-    LOADED.get_or_init(|| {
-        let limits = Limits {
-            fuel_per_call: 1_000_000_000,
-            ..Limits::default()
-        };
-        cached_sandbox()
-            .load(&wasm(env!("ARBITER_WASM_HOSTILE_PY")), limits)
-            .unwrap_or_else(|e| panic!("hostile-py refused: {e}"))
-            .mechanism
-    })
-}
-
-pub(crate) fn no_replies() -> (Payloads, Responses) {
-    let empty = Payloads {
-        uids: vec![],
-        ends: vec![],
-        data: vec![],
-    };
-    let responses = Responses {
-        status: vec![],
-        latency_ms: vec![],
-        replies: empty.clone(),
-    };
-    (empty, responses)
-}
-
-/// `score` acting out `behaviour`: its outcome and log; the state given to
-/// it is checked to be untouched and still usable.
-fn act_out(behaviour: &str) -> (Result<Vec<u8>, Failure>, String) {
-    let mechanism = hostile();
-    let state = mechanism.init(behaviour.as_bytes()).result.expect("init");
-    let before = state.clone();
-    let ctx: Context = context(3, 1);
-    let (queries, responses) = no_replies();
-    let call = mechanism.score(&ctx, &state, &queries, &responses);
-    assert_eq!(state, before);
-    assert_eq!(
-        mechanism.weights(&ctx, &state).result,
-        Ok(vec![]),
-        "the previous state still works"
-    );
-    let log = call.log.records.iter().map(|r| r.text.as_str()).collect();
-    (call.result, log)
-}
-
-#[test]
-fn a_python_exception_is_a_trap_with_its_traceback_logged() {
-    let (result, log) = act_out("raise");
-    let failure = result.expect_err("must fail");
-    assert!(matches!(failure, Failure::Trap { .. }), "{failure:?}");
-    assert!(failure.is_verdict());
-    assert!(log.contains("RuntimeError: raised on purpose"), "{log}");
-}
-
-#[test]
-fn a_python_endless_loop_runs_out_of_fuel() {
-    let (result, _) = act_out("loop");
-    assert_eq!(
-        result,
-        Err(Failure::OutOfFuel {
-            budget: 1_000_000_000
-        })
-    );
-}
-
-#[test]
-fn a_python_mechanism_cannot_open_a_file() {
-    let (result, log) = act_out("open-file");
-    let failure = result.expect_err("there is no filesystem");
-    assert!(matches!(failure, Failure::Trap { .. }), "{failure:?}");
-    assert!(!log.contains("root:"), "nothing leaks: {log}");
-}
-
-#[test]
-fn a_python_mechanism_cannot_open_a_socket() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    let (result, log) = act_out(&format!("socket:{port}"));
-    let failure = result.expect_err("there is no network");
-    assert!(matches!(failure, Failure::Trap { .. }), "{failure:?}");
-    assert!(!log.contains("connected"), "{log}");
-    listener.set_nonblocking(true).expect("nonblocking");
-    assert_eq!(
-        listener.accept().map(|_| ()).map_err(|e| e.kind()),
-        Err(std::io::ErrorKind::WouldBlock),
-        "nothing may reach the port"
-    );
-}
-
-#[test]
-fn a_python_mechanism_error_is_a_verdict_with_its_message() {
-    let (result, _) = act_out("error");
-    let failure = result.expect_err("must fail");
-    assert!(failure.is_verdict());
-    assert!(
-        failure
-            .to_string()
-            .contains("invalid-input: hostile-py error on purpose"),
-        "{failure}"
-    );
+fn large_components_come_from_the_compiled_cache_once_compiled() {
+    for (path, compiled) in [
+        (env!("ARBITER_WASM_TEXT_MATCH_PY"), python()),
+        (env!("ARBITER_WASM_TEXT_MATCH_JS"), javascript()),
+    ] {
+        let _ = compiled;
+        let started = Instant::now();
+        let again = cached_sandbox()
+            .load(&wasm(path), Limits::default())
+            .unwrap();
+        eprintln!("{path} cached load: {:?}", started.elapsed());
+        assert_eq!(again.cache, CacheUse::Hit, "{path}");
+        assert_eq!(again.info.name, "text-match");
+    }
 }

@@ -12,6 +12,7 @@
 mod chain_cli;
 mod demo;
 mod languages;
+mod languages_hostile;
 mod miner;
 mod registry;
 mod registry_rebuild;

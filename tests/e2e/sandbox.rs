@@ -1,26 +1,12 @@
 //! The sandbox against hostile components: every misbehaviour ends in the
 //! right typed outcome, the same one on every run, and nothing leaks.
 
-use arbiter_host::sandbox::bindings::{Payloads, ReplyStatus, Responses};
+use arbiter_host::sandbox::bindings::{ReplyStatus, Responses};
 use arbiter_host::sandbox::{
     AdmissionError, CacheUse, Failure, HostFault, Limits, Mechanism, Sandbox, SandboxOptions,
 };
 
-use crate::support::{context, hostile_wasm, load, sandbox, text_match_wasm};
-
-fn no_replies() -> (Payloads, Responses) {
-    let empty = Payloads {
-        uids: vec![],
-        ends: vec![],
-        data: vec![],
-    };
-    let responses = Responses {
-        status: vec![],
-        latency_ms: vec![],
-        replies: empty.clone(),
-    };
-    (empty, responses)
-}
+use crate::support::{context, hostile_wasm, load, no_replies, sandbox, text_match_wasm};
 
 /// The state `init` gives for `behaviour`.
 fn init(mechanism: &Mechanism, behaviour: &str) -> Vec<u8> {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use arbiter_host::sandbox::bindings::{Context, Neuron};
+use arbiter_host::sandbox::bindings::{Context, Neuron, Payloads, Responses};
 use arbiter_host::sandbox::{Limits, Mechanism, Sandbox, SandboxOptions};
 
 /// A component built by `host/build.rs`.
@@ -73,4 +73,19 @@ pub fn context(n: u16, seed: u8) -> Context {
 /// The path of the `arbiter` binary under test.
 pub fn arbiter_bin() -> &'static str {
     env!("CARGO_BIN_EXE_arbiter")
+}
+
+/// A step with no queries and so no replies.
+pub fn no_replies() -> (Payloads, Responses) {
+    let empty = Payloads {
+        uids: vec![],
+        ends: vec![],
+        data: vec![],
+    };
+    let responses = Responses {
+        status: vec![],
+        latency_ms: vec![],
+        replies: empty.clone(),
+    };
+    (empty, responses)
 }
