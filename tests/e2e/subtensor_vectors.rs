@@ -413,3 +413,75 @@ fn the_commit_hash_command_matches_the_library() {
     );
     assert_eq!(out.trim(), format!("0x{}", hex::encode(expected)));
 }
+
+/// The golden runtime-API answer of `api.method`.
+fn runtime_call<'g>(golden: &'g Value, method: &str) -> &'g Value {
+    golden["runtime_calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["method"] == method)
+        .unwrap()
+}
+
+/// Every field of `ours` equals the SDK's decoded field of the same name.
+fn assert_fields_match(ours: &Value, sdk: &Value, skip: &[&str]) {
+    let ours = ours.as_object().unwrap();
+    assert!(ours.len() > 10);
+    for (name, value) in ours {
+        if !skip.contains(&name.as_str()) {
+            assert_eq!(value, &sdk[name], "{name}");
+        }
+    }
+}
+
+#[test]
+fn the_metagraph_decodes_as_the_sdk_decoded_it() {
+    let golden = golden();
+    let call = runtime_call(&golden, "get_neurons_lite");
+    let neurons =
+        arbiter_host::subtensor::runtime_api::neurons_lite(&spec_461(), &unhex(&call["raw_hex"]))
+            .unwrap();
+    let sdk = call["decoded"].as_array().unwrap();
+    assert_eq!(neurons.len(), sdk.len());
+    for (ours, sdk) in neurons.iter().zip(sdk) {
+        assert_fields_match(&serde_json::to_value(ours).unwrap(), sdk, &["stake"]);
+        let staked: u64 = sdk["stake"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| entry[1].as_u64().unwrap())
+            .sum();
+        assert_eq!(ours.stake, staked);
+    }
+}
+
+#[test]
+fn hyperparameters_decode_as_the_sdk_decoded_them() {
+    let golden = golden();
+    let call = runtime_call(&golden, "get_subnet_hyperparams");
+    let ours = arbiter_host::subtensor::runtime_api::subnet_hyperparams(
+        &spec_461(),
+        &unhex(&call["raw_hex"]),
+    )
+    .unwrap()
+    .unwrap();
+    assert_fields_match(&serde_json::to_value(&ours).unwrap(), &call["decoded"], &[]);
+    // `None` (no such subnet) is an answer, not an error.
+    let none = arbiter_host::subtensor::runtime_api::subnet_hyperparams(&spec_461(), &[0]);
+    assert_eq!(none.unwrap(), None);
+}
+
+#[test]
+fn truncated_or_padded_answers_are_refused() {
+    let golden = golden();
+    let raw = unhex(&runtime_call(&golden, "get_neurons_lite")["raw_hex"]);
+    let metadata = spec_461();
+    for bad in [&raw[..raw.len() - 1], &[raw.as_slice(), &[0]].concat()[..]] {
+        let error = arbiter_host::subtensor::runtime_api::neurons_lite(&metadata, bad).unwrap_err();
+        assert!(
+            error.to_string().contains("cannot decode the answer"),
+            "{error}"
+        );
+    }
+}

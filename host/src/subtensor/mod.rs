@@ -12,6 +12,8 @@
 //! - [`calls`]: the calls a validator makes (`set_weights`,
 //!   `set_mechanism_weights`, `commit_weights`, `reveal_weights`,
 //!   `Commitments.set_commitment`), checked before encoding.
+//! - [`runtime_api`]: the metagraph and hyperparameters decoded from the
+//!   runtime API's answers.
 //! - [`transaction`]: signer payloads and signed transactions, with the
 //!   nonce, mortality and tip the SDK uses.
 //!
@@ -22,6 +24,7 @@
 
 pub mod calls;
 pub mod metadata;
+pub mod runtime_api;
 pub mod transaction;
 
 pub use calls::{CommitmentData, SubtensorCall};
