@@ -6,7 +6,9 @@
 //! `--source-repo`, `--source-commit`, `--build-command` and `--artifact`
 //! (all four, or none) the manifest records how to rebuild it, with the
 //! versions of `rustc` and `wasm-tools` detected here (see
-//! `arbiter_host::publishing::toolchain`) unless `--toolchain` names them.
+//! `arbiter_host::publishing::toolchain`), or, when `--toolchain` is given,
+//! exactly the tools it names: a JavaScript or C build uses no `rustc`, so
+//! detecting one would record a tool the build never ran.
 //!
 //! Publishing the same bytes as an existing release again changes nothing
 //! (`unchanged`); other bytes under an existing `name@version` are refused
@@ -55,8 +57,8 @@ pub struct PublishArgs {
     /// The built component, relative to the source root.
     #[arg(long, value_name = "PATH")]
     artifact: Option<String>,
-    /// A tool version of the build, as `tool=version` (repeatable;
-    /// overrides what is detected).
+    /// A tool version of the build, as `tool=version` (repeatable). Given
+    /// once or more, it is the whole list: nothing is detected.
     #[arg(long, value_name = "TOOL=VERSION")]
     toolchain: Vec<String>,
     /// Fuel per call (default: the host's).
@@ -143,7 +145,11 @@ fn source(args: &PublishArgs) -> anyhow::Result<Option<Source>> {
             missing.join(", ")
         );
     }
-    let mut tools: BTreeMap<String, String> = toolchain::detect(std::path::Path::new("."));
+    let mut tools: BTreeMap<String, String> = if args.toolchain.is_empty() {
+        toolchain::detect(std::path::Path::new("."))
+    } else {
+        BTreeMap::new()
+    };
     for entry in &args.toolchain {
         let Some((tool, version)) = entry.split_once('=') else {
             bail!("--toolchain {entry:?} is not tool=version");

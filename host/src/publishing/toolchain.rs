@@ -4,8 +4,9 @@
 //! `rustc` is asked in the source directory, so a `rust-toolchain.toml`
 //! there is honoured as it is by the build. `wasm-tools` is the one in
 //! `WASM_TOOLS` if set (as `subnets/build.sh` uses it), else the one on the
-//! `PATH`. A tool that is not installed is left out; a publisher can name
-//! it with `--toolchain`.
+//! `PATH`. A tool that is not installed is left out. A publisher whose build
+//! uses other tools (JavaScript, C) names them with `--toolchain` instead,
+//! and then nothing is detected.
 
 use std::collections::BTreeMap;
 use std::path::Path;
