@@ -485,3 +485,37 @@ fn truncated_or_padded_answers_are_refused() {
         );
     }
 }
+
+/// Spec 218 (V14 metadata), the real runtime `raonet.json` embeds.
+fn spec_218() -> RuntimeMetadata {
+    RuntimeMetadata::from_file(&metadata_path("raonet_v14_spec218.scale")).unwrap()
+}
+
+#[test]
+fn an_old_runtime_encodes_what_it_has_and_names_what_it_lacks() {
+    let weights = SubtensorCall::SetWeights {
+        netuid: 1,
+        uids: vec![0, 1],
+        values: vec![100, 200],
+        version_key: 0,
+    };
+    // `netuid` is a plain u16 in spec 218 and a newtype in 461: same bytes.
+    assert_eq!(
+        weights.encode(&spec_218()).unwrap(),
+        weights.encode(&spec_461()).unwrap()
+    );
+    // Spec 218 predates mechanisms: refused, naming the call, not misencoded.
+    let mechanism = SubtensorCall::SetMechanismWeights {
+        netuid: 1,
+        mechid: 1,
+        uids: vec![0],
+        values: vec![1],
+        version_key: 0,
+    };
+    let error = mechanism.encode(&spec_218()).unwrap_err();
+    assert!(matches!(error, EncodeError::Call { .. }), "{error:?}");
+    assert!(
+        error.to_string().contains("set_mechanism_weights"),
+        "{error}"
+    );
+}
