@@ -12,6 +12,7 @@ use arbiter_host::subtensor::{
 use arbiter_host::weights::normalize;
 use serde_json::Value;
 
+use crate::subtensor_vectors::{array, metadata_path, unhex};
 use crate::support::repo_path;
 
 fn vectors() -> Value {
@@ -33,16 +34,7 @@ fn supported_runtimes(vectors: &Value) -> Vec<&Value> {
 
 fn metadata(runtime: &Value) -> RuntimeMetadata {
     let file = runtime["metadata_file"].as_str().unwrap();
-    RuntimeMetadata::from_file(&repo_path(&format!("tests/fixtures/subtensor/{file}"))).unwrap()
-}
-
-fn unhex(value: &Value) -> Vec<u8> {
-    let text = value.as_str().unwrap();
-    hex::decode(text.strip_prefix("0x").unwrap_or(text)).unwrap()
-}
-
-fn array<const N: usize>(value: &Value) -> [u8; N] {
-    unhex(value).try_into().unwrap()
+    RuntimeMetadata::from_file(&metadata_path(file)).unwrap()
 }
 
 fn u16s(value: &Value) -> Vec<u16> {

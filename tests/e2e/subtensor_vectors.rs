@@ -21,7 +21,8 @@ fn golden() -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-fn metadata_path(name: &str) -> std::path::PathBuf {
+/// A file of `tests/fixtures/subtensor`.
+pub(crate) fn metadata_path(name: &str) -> std::path::PathBuf {
     repo_path(&format!("tests/fixtures/subtensor/{name}"))
 }
 
@@ -34,12 +35,12 @@ fn finney() -> RuntimeMetadata {
     RuntimeMetadata::from_file(&metadata_path("finney_v16_spec365.scale")).unwrap()
 }
 
-fn unhex(value: &Value) -> Vec<u8> {
+pub(crate) fn unhex(value: &Value) -> Vec<u8> {
     let text = value.as_str().unwrap();
     hex::decode(text.strip_prefix("0x").unwrap_or(text)).unwrap()
 }
 
-fn array<const N: usize>(value: &Value) -> [u8; N] {
+pub(crate) fn array<const N: usize>(value: &Value) -> [u8; N] {
     unhex(value).try_into().unwrap()
 }
 
