@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "arbiter/alloc.h"
+#include "arbiter/numeric.h"
 #include "arbiter/utf8.h"
 
 int arb_codec_error_format(const arb_codec_error *error, char *buf, size_t size) {
@@ -67,11 +68,7 @@ void arb_enc_i64(arb_encoder *e, int64_t v) {
 }
 
 void arb_enc_f64(arb_encoder *e, double v) {
-    uint64_t bits = 0x7ff8000000000000u;
-    if (v == v) {
-        memcpy(&bits, &v, sizeof bits);
-    }
-    enc_le(e, bits, 8);
+    enc_le(e, v == v ? arb_f64_bits(v) : 0x7ff8000000000000u, 8);
 }
 
 void arb_enc_bool(arb_encoder *e, bool v) {
@@ -201,7 +198,7 @@ bool arb_dec_f64(arb_decoder *d, double *out) {
         d->offset = at;
         return arb_dec_fail(d, at, "f64 whose only NaN is 0x7ff8000000000000");
     }
-    memcpy(out, &bits, sizeof bits);
+    *out = arb_f64_from_bits(bits);
     return true;
 }
 

@@ -9,24 +9,24 @@
 
 #include "arbiter/alloc.h"
 
-static uint64_t bits(double x) {
+uint64_t arb_f64_bits(double x) {
     uint64_t b;
     memcpy(&b, &x, sizeof b);
     return b;
 }
 
-static double from_bits(uint64_t b) {
+double arb_f64_from_bits(uint64_t b) {
     double x;
     memcpy(&x, &b, sizeof x);
     return x;
 }
 
 static bool is_finite(double x) {
-    return (bits(x) & 0x7ff0000000000000u) != 0x7ff0000000000000u;
+    return (arb_f64_bits(x) & 0x7ff0000000000000u) != 0x7ff0000000000000u;
 }
 
 double arb_canonical_nan(void) {
-    return from_bits(0x7ff8000000000000u);
+    return arb_f64_from_bits(0x7ff8000000000000u);
 }
 
 double arb_ema(double prev, double x, double alpha) {
@@ -55,26 +55,26 @@ void arb_normalize_l1(const double *values, double *out, size_t n) {
 }
 
 double arb_exp(double x) {
-    const double ln2_hi = from_bits(0x3fe62e42fee00000u);
-    const double ln2_lo = from_bits(0x3dea39ef35793c76u);
-    const double inv_ln2 = from_bits(0x3ff71547652b82feu);
-    const double p1 = from_bits(0x3fc555555555553eu);
-    const double p2 = from_bits(0xbf66c16c16bebd93u);
-    const double p3 = from_bits(0x3f11566aaf25de2cu);
-    const double p4 = from_bits(0xbebbbd41c5d26bf1u);
-    const double p5 = from_bits(0x3e66376972bea4d0u);
-    const double overflow = from_bits(0x40862e42fefa39efu);
-    const double underflow = from_bits(0xc0874910d52d3051u);
+    const double ln2_hi = arb_f64_from_bits(0x3fe62e42fee00000u);
+    const double ln2_lo = arb_f64_from_bits(0x3dea39ef35793c76u);
+    const double inv_ln2 = arb_f64_from_bits(0x3ff71547652b82feu);
+    const double p1 = arb_f64_from_bits(0x3fc555555555553eu);
+    const double p2 = arb_f64_from_bits(0xbf66c16c16bebd93u);
+    const double p3 = arb_f64_from_bits(0x3f11566aaf25de2cu);
+    const double p4 = arb_f64_from_bits(0xbebbbd41c5d26bf1u);
+    const double p5 = arb_f64_from_bits(0x3e66376972bea4d0u);
+    const double overflow = arb_f64_from_bits(0x40862e42fefa39efu);
+    const double underflow = arb_f64_from_bits(0xc0874910d52d3051u);
     const double half[2] = {0.5, -0.5};
 
-    unsigned sign = (unsigned)(bits(x) >> 63);
-    uint32_t hx = (uint32_t)(bits(x) >> 32) & 0x7fffffffu;
+    unsigned sign = (unsigned)(arb_f64_bits(x) >> 63);
+    uint32_t hx = (uint32_t)(arb_f64_bits(x) >> 32) & 0x7fffffffu;
     if (hx >= 0x4086232bu) {
         if (x != x) {
             return arb_canonical_nan();
         }
         if (x > overflow) {
-            return from_bits(0x7ff0000000000000u);
+            return arb_f64_from_bits(0x7ff0000000000000u);
         }
         if (x < underflow) {
             return 0.0;
@@ -106,13 +106,13 @@ double arb_exp(double x) {
         return y;
     }
     if (k > 1023) {
-        y = y * from_bits(0x7fe0000000000000u);
+        y = y * arb_f64_from_bits(0x7fe0000000000000u);
         k = k - 1023;
     } else if (k < -1022) {
-        y = y * from_bits(0x0360000000000000u);
+        y = y * arb_f64_from_bits(0x0360000000000000u);
         k = k + 969;
     }
-    return y * from_bits((uint64_t)(0x3ff + k) << 52);
+    return y * arb_f64_from_bits((uint64_t)(0x3ff + k) << 52);
 }
 
 void arb_softmax(const double *values, double *out, size_t n, double temperature) {

@@ -27,18 +27,6 @@ static void check(int ok, const char *what, int line) {
 }
 #define CHECK(cond) check((cond), #cond, __LINE__)
 
-static uint64_t bits(double x) {
-    uint64_t b;
-    memcpy(&b, &x, sizeof b);
-    return b;
-}
-
-static double from_bits(uint64_t b) {
-    double x;
-    memcpy(&x, &b, sizeof x);
-    return x;
-}
-
 static const uint8_t *counting_seed(void) {
     static uint8_t seed[32];
     for (int i = 0; i < 32; i++) {
@@ -125,25 +113,25 @@ static void rng_golden(void) {
 }
 
 static void numeric_golden(void) {
-    CHECK(bits(arb_ema(0.7, 0.3, 0.1)) == 0x3fe51eb851eb851fu);
+    CHECK(arb_f64_bits(arb_ema(0.7, 0.3, 0.1)) == 0x3fe51eb851eb851fu);
 
     double v[3] = {0.1, 0.2, 0.3}, out[3];
-    CHECK(bits(arb_sum_in_order(v, 3)) == bits(0.6000000000000001));
+    CHECK(arb_f64_bits(arb_sum_in_order(v, 3)) == arb_f64_bits(0.6000000000000001));
     arb_normalize_l1(v, out, 3);
-    CHECK(bits(out[0]) == 0x3fc5555555555555u && bits(out[1]) == 0x3fd5555555555555u &&
-          bits(out[2]) == 0x3fdffffffffffffeu);
+    CHECK(arb_f64_bits(out[0]) == 0x3fc5555555555555u && arb_f64_bits(out[1]) == 0x3fd5555555555555u &&
+          arb_f64_bits(out[2]) == 0x3fdffffffffffffeu);
     double big[2] = {DBL_MAX, DBL_MAX};
     arb_normalize_l1(big, big, 2);
-    CHECK(bits(big[0]) == 0 && bits(big[1]) == 0);
+    CHECK(arb_f64_bits(big[0]) == 0 && arb_f64_bits(big[1]) == 0);
     double mixed[3] = {2.0, -5.0, arb_canonical_nan()};
     arb_normalize_l1(mixed, mixed, 3);
     CHECK(mixed[0] == 1.0 && mixed[1] == 0.0 && mixed[2] == 0.0);
 
     double s[3] = {1, 2, 3};
     arb_softmax(s, s, 3, 1.0);
-    CHECK(bits(s[0]) == 0x3fb70c3e5f682bdau && bits(s[1]) == 0x3fcf534335ca4bcfu &&
-          bits(s[2]) == 0x3fe549a766a06790u);
-    double inf = from_bits(0x7ff0000000000000u);
+    CHECK(arb_f64_bits(s[0]) == 0x3fb70c3e5f682bdau && arb_f64_bits(s[1]) == 0x3fcf534335ca4bcfu &&
+          arb_f64_bits(s[2]) == 0x3fe549a766a06790u);
+    double inf = arb_f64_from_bits(0x7ff0000000000000u);
     double t[4] = {arb_canonical_nan(), 2, inf, -inf};
     arb_softmax(t, t, 4, 1.0);
     CHECK(t[0] == 0 && t[1] == 1 && t[2] == 0 && t[3] == 0);
@@ -164,12 +152,12 @@ static void numeric_golden(void) {
     };
     int exp_ok = 1;
     for (size_t i = 0; i < sizeof exps / sizeof exps[0]; i++) {
-        exp_ok &= bits(arb_exp(from_bits(exps[i].x))) == exps[i].y;
+        exp_ok &= arb_f64_bits(arb_exp(arb_f64_from_bits(exps[i].x))) == exps[i].y;
     }
     CHECK(exp_ok);
-    CHECK(bits(arb_exp(1e-9)) == 0x3ff000000044b830u);
-    CHECK(bits(arb_exp(-708.4)) == 0x000ff15b469edf89u);
-    CHECK(bits(arb_exp(709.79)) == 0x7ff0000000000000u && bits(arb_exp(-745.14)) == 0);
+    CHECK(arb_f64_bits(arb_exp(1e-9)) == 0x3ff000000044b830u);
+    CHECK(arb_f64_bits(arb_exp(-708.4)) == 0x000ff15b469edf89u);
+    CHECK(arb_f64_bits(arb_exp(709.79)) == 0x7ff0000000000000u && arb_f64_bits(arb_exp(-745.14)) == 0);
 
     double r[4] = {5, 7, 7, 1}, rank[7];
     arb_rank_desc(r, rank, 4);
@@ -215,9 +203,9 @@ static void text_golden(void) {
     arb_slice r = arb_slice_str("the Cat is on the MAT, sat!");
     arb_overlap o = arb_token_overlap(c, r);
     CHECK(o.common == 6 && o.candidate_len == 6 && o.reference_len == 7);
-    CHECK(bits(arb_overlap_f1(o)) == 0x3fed89d89d89d89du);
-    CHECK(bits(arb_rouge_l(c, r)) == 0x3fe89d89d89d89d8u);
-    CHECK(bits(arb_token_f1(arb_slice_str("a b x"), arb_slice_str("a b c d e f g"))) ==
+    CHECK(arb_f64_bits(arb_overlap_f1(o)) == 0x3fed89d89d89d89du);
+    CHECK(arb_f64_bits(arb_rouge_l(c, r)) == 0x3fe89d89d89d89d8u);
+    CHECK(arb_f64_bits(arb_token_f1(arb_slice_str("a b x"), arb_slice_str("a b c d e f g"))) ==
           0x3fd999999999999au);
     CHECK(arb_token_f1(arb_slice_str(""), arb_slice_str("")) == 1.0);
     CHECK(arb_rouge_l(arb_slice_str(""), arb_slice_str("")) == 1.0);
@@ -280,7 +268,7 @@ static void codec_golden(void) {
           arb_dec_len(&d, 3, &entries) && arb_dec_u16(&d, &key) && arb_dec_bool(&d, &seen) &&
           arb_dec_u16(&d, &key) && arb_dec_bool(&d, &seen) && arb_dec_option(&d, &last_present) &&
           arb_dec_i32(&d, &last) && arb_dec_finish(&d));
-    CHECK(round == 7 && n == 2 && bits(values[1]) == 0x7ff8000000000000u && name.len == 6 &&
+    CHECK(round == 7 && n == 2 && arb_f64_bits(values[1]) == 0x7ff8000000000000u && name.len == 6 &&
           entries == 2 && key == 3 && seen && last_present && last == -2);
     free(values);
     arb_enc_free(&e);

@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use arbiter_host::chain::commit_hash::commit_hash;
+use arbiter_host::subtensor::calls::check_lengths;
 use arbiter_host::subtensor::{CommitmentData, EncodeError, RuntimeMetadata, SubtensorCall};
 use arbiter_registry::PublicKey;
 use clap::Subcommand;
@@ -198,11 +199,7 @@ pub fn execute(args: SubtensorArgs) -> anyhow::Result<ExitCode> {
             mechid,
             salt,
         } => {
-            if w.uids.len() != w.values.len() {
-                let rule = arbiter_host::chain::Rule::WeightVecNotEqualSize {
-                    uids: w.uids.len(),
-                    values: w.values.len(),
-                };
+            if let Err(rule) = check_lengths(&w.uids, &w.values) {
                 eprintln!("refused: {rule}");
                 return Ok(ExitCode::from(1));
             }

@@ -97,20 +97,10 @@ impl SubtensorCall {
 
     /// Refuses arguments the chain would refuse whatever its state.
     pub fn check(&self) -> Result<(), Rule> {
-        let equal = |uids: &[u16], values: &[u16]| {
-            if uids.len() == values.len() {
-                Ok(())
-            } else {
-                Err(Rule::WeightVecNotEqualSize {
-                    uids: uids.len(),
-                    values: values.len(),
-                })
-            }
-        };
         match self {
             Self::SetWeights { uids, values, .. }
             | Self::SetMechanismWeights { uids, values, .. }
-            | Self::RevealWeights { uids, values, .. } => equal(uids, values),
+            | Self::RevealWeights { uids, values, .. } => check_lengths(uids, values),
             Self::SetCommitment {
                 data: CommitmentData::Raw(raw),
                 ..
@@ -195,6 +185,18 @@ impl SubtensorCall {
         .map_err(|e| EncodeError::Call {
             call: self.name().to_string(),
             reason: e.to_string(),
+        })
+    }
+}
+
+/// The chain's `WeightVecNotEqualSize`: one value per uid.
+pub fn check_lengths(uids: &[u16], values: &[u16]) -> Result<(), Rule> {
+    if uids.len() == values.len() {
+        Ok(())
+    } else {
+        Err(Rule::WeightVecNotEqualSize {
+            uids: uids.len(),
+            values: values.len(),
         })
     }
 }

@@ -17,9 +17,10 @@ use subxt::utils::{AccountId32, MultiSignature};
 use super::{EncodeError, RuntimeMetadata};
 
 /// How long a transaction stays valid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Mortality {
     /// Valid forever (era `00`).
+    #[default]
     Immortal,
     /// Valid for `period` blocks from `birth_block` (whose hash is
     /// `birth_hash`), as the SDK's `era={"period": p, "current": n}`.
@@ -35,7 +36,7 @@ pub enum Mortality {
 
 /// Everything besides the call and the key that a signed transaction's
 /// bytes depend on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TransactionParams {
     /// The chain's genesis hash.
     pub genesis_hash: [u8; 32],
@@ -88,15 +89,8 @@ impl Signable {
         metadata: &RuntimeMetadata,
         call_data: &[u8],
     ) -> Result<DynamicPayload<Composite<()>>, EncodeError> {
-        let params = TransactionParams {
-            genesis_hash: [0; 32],
-            spec_version: 0,
-            transaction_version: 0,
-            nonce: 0,
-            tip: 0,
-            mortality: Mortality::Immortal,
-        };
-        client(metadata, &params, 0)?
+        // Decoding needs only the metadata; the chain parameters are unused.
+        client(metadata, &TransactionParams::default(), 0)?
             .tx()
             .from_call_data_bytes(call_data)
             .map_err(|e| EncodeError::Call {
@@ -118,36 +112,22 @@ impl Signable {
         public: [u8; 32],
         signature: [u8; 64],
     ) -> Result<SignedTransaction, EncodeError> {
-        self.with_signable(|signable| {
-            let signed = signable.sign_with_account_and_signature(
-                &AccountId32(public),
-                &MultiSignature::Sr25519(signature),
-            )?;
-            Ok(SignedTransaction {
-                bytes: signed.encoded().to_vec(),
-                hash: signed.hash().0,
-            })
-        })
+        self.with_signable(|signable| finish(signable, public, signature))
     }
 
     /// The transaction signed with `key`.
     pub fn sign(&self, key: &arbiter_registry::Keypair) -> Result<SignedTransaction, EncodeError> {
-        let payload = self.signer_payload()?;
-        self.signed(key.public().0, key.sign(&payload).0)
+        self.with_signable(|signable| {
+            let signature = key.sign(&signable.signer_payload()?).0;
+            finish(signable, key.public().0, signature)
+        })
     }
 
     /// Runs `f` on subxt's signable transaction for this call and these
     /// parameters, mapping its errors.
     fn with_signable<R>(
         &self,
-        f: impl FnOnce(
-            &mut subxt::transactions::SignableTransaction<
-                '_,
-                SubstrateConfig,
-                subxt::client::OfflineClientAtBlockImpl<SubstrateConfig>,
-                DynamicPayload<Composite<()>>,
-            >,
-        ) -> Result<R, subxt::error::ExtrinsicError>,
+        f: impl FnOnce(&mut SubxtSignable<'_>) -> Result<R, subxt::error::ExtrinsicError>,
     ) -> Result<R, EncodeError> {
         let error = |e: &dyn std::fmt::Display| EncodeError::Call {
             call: format!("{}.{}", self.call.pallet_name(), self.call.call_name()),
@@ -174,6 +154,30 @@ impl Signable {
             .map_err(|e| error(&e))?;
         f(&mut signable).map_err(|e| error(&e))
     }
+}
+
+/// subxt's signable transaction for one call and set of parameters.
+type SubxtSignable<'call> = subxt::transactions::SignableTransaction<
+    'call,
+    SubstrateConfig,
+    subxt::client::OfflineClientAtBlockImpl<SubstrateConfig>,
+    DynamicPayload<Composite<()>>,
+>;
+
+/// `signable` signed by `public` with `signature`.
+fn finish(
+    signable: &mut SubxtSignable<'_>,
+    public: [u8; 32],
+    signature: [u8; 64],
+) -> Result<SignedTransaction, subxt::error::ExtrinsicError> {
+    let signed = signable.sign_with_account_and_signature(
+        &AccountId32(public),
+        &MultiSignature::Sr25519(signature),
+    )?;
+    Ok(SignedTransaction {
+        bytes: signed.encoded().to_vec(),
+        hash: signed.hash().0,
+    })
 }
 
 /// An offline subxt client for one runtime version, at `block`.

@@ -12,6 +12,10 @@
 /* The canonical NaN, bits 0x7ff8000000000000. */
 double arb_canonical_nan(void);
 
+/* A double's IEEE bits, and back (memcpy: no aliasing, no libm). */
+uint64_t arb_f64_bits(double x);
+double arb_f64_from_bits(uint64_t b);
+
 /* §2.1: (alpha * x) + ((1.0 - alpha) * prev). */
 double arb_ema(double prev, double x, double alpha);
 
