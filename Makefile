@@ -17,9 +17,11 @@ test: setup
 	$(CARGO) test --workspace
 	$(CARGO) test --manifest-path subnets/Cargo.toml --target $(HOST_TARGET)
 
-## Installs the toolchain pieces the build needs.
+## Installs the toolchain pieces the build and the tests need (chopsticks:
+## the real Subtensor runtime the online backend is tested against).
 setup:
 	rustup target add wasm32-unknown-unknown wasm32-wasip2
+	tests/chopsticks/install.sh > /dev/null
 
 ## Formatting and lints, as CI runs them.
 lint: setup

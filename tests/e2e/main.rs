@@ -10,6 +10,7 @@
 //! One integration binary, one module per area.
 
 mod chain_cli;
+mod chopsticks;
 mod demo;
 mod languages;
 mod languages_hostile;
@@ -19,6 +20,8 @@ mod registry_rebuild;
 mod registry_server;
 mod sandbox;
 mod score_cli;
+mod subtensor_online;
+mod subtensor_online_hostile;
 mod subtensor_sdk_vectors;
 mod subtensor_vectors;
 mod support;

@@ -217,6 +217,35 @@ pub enum ChainError {
         /// How long it waited.
         millis: u64,
     },
+    /// A transaction was sent but its fate is unknown: the connection was
+    /// lost or the wait timed out before it was included. It is not sent
+    /// again; it may still land, and the account's nonce tells.
+    #[error("transaction 0x{} sent, fate unknown: {reason}", hex::encode(tx_hash))]
+    Unconfirmed {
+        /// The transaction's hash.
+        #[serde(with = "super::hex32")]
+        tx_hash: [u8; 32],
+        /// Why the wait ended.
+        reason: String,
+    },
+    /// The chain refused a call with a dispatch error the host does not
+    /// name as a [`Rule`].
+    #[error("refused by the chain: {pallet}::{error}")]
+    Dispatch {
+        /// The pallet that refused.
+        pallet: String,
+        /// The error's name in that pallet.
+        error: String,
+    },
+    /// The node runs a runtime the host cannot speak to: its metadata
+    /// lacks a call or storage entry the host needs, or cannot be read.
+    #[error("unsupported runtime (spec version {spec_version}): {reason}")]
+    UnsupportedRuntime {
+        /// The runtime's spec version.
+        spec_version: u32,
+        /// What is missing.
+        reason: String,
+    },
 }
 
 impl ChainError {

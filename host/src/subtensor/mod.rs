@@ -16,6 +16,17 @@
 //!   runtime API's answers.
 //! - [`transaction`]: signer payloads and signed transactions, with the
 //!   nonce, mortality and tip the SDK uses.
+//! - [`value`]: values decoded against the runtime's types, read by name.
+//!
+//! And online, against a node ([`online::Subtensor`], the [`crate::chain::Chain`]
+//! of the real network):
+//!
+//! - [`node`]: the WebSocket JSON-RPC connection, timeouts, reconnection
+//!   and the runtime tracked across upgrades.
+//! - [`storage`]: storage read at one block.
+//! - [`submit`]: signing with the node's nonce and a mortal era, submitting
+//!   once, and the events of the block it landed in.
+//! - [`dispatch`]: dispatch errors named and mapped to the devnet's rules.
 //!
 //! Encoding goes through `subxt`'s dynamic API: calls are named and their
 //! arguments matched to the runtime's own types, so one code path serves
@@ -23,12 +34,19 @@
 //! generated for one of them.
 
 pub mod calls;
+pub mod dispatch;
 pub mod metadata;
+pub mod node;
+pub mod online;
 pub mod runtime_api;
+pub mod storage;
+pub mod submit;
 pub mod transaction;
+pub mod value;
 
 pub use calls::{CommitmentData, SubtensorCall};
 pub use metadata::RuntimeMetadata;
+pub use online::Subtensor;
 pub use transaction::{Mortality, TransactionParams};
 
 /// Why a call or transaction could not be encoded.

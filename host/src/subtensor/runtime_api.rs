@@ -8,8 +8,9 @@
 //! the host needs is refused with the field's name rather than misread.
 
 use serde::Serialize;
-use subxt::ext::scale_value::{self, At, Composite, Value, ValueDef};
+use subxt::ext::scale_value::{At, Value, ValueDef};
 
+use super::value::{account, decode, field, flag, int, items, malformed, number};
 use super::{EncodeError, RuntimeMetadata};
 use arbiter_registry::PublicKey;
 
@@ -168,87 +169,7 @@ fn decode_output(
         .and_then(|t| t.method_by_name(method))
         .map(|m| m.output_ty())
         .ok_or_else(|| malformed(method, &format!("the runtime has no {api}.{method}")))?;
-    let mut input = bytes;
-    let value = scale_value::scale::decode_as_type(&mut input, output, metadata.subxt().types())
-        .map_err(|e| malformed(method, &e.to_string()))?;
-    if !input.is_empty() {
-        return Err(malformed(
-            method,
-            &format!("{} bytes left over", input.len()),
-        ));
-    }
-    Ok(value)
-}
-
-fn malformed(method: &str, reason: &str) -> EncodeError {
-    EncodeError::Call {
-        call: method.to_string(),
-        reason: format!("cannot decode the answer: {reason}"),
-    }
-}
-
-fn field<'v>(value: &'v Value<u32>, name: &str) -> Result<&'v Value<u32>, EncodeError> {
-    value
-        .at(name)
-        .ok_or_else(|| malformed(name, "the runtime's answer lacks this field"))
-}
-
-/// The items of a sequence.
-fn items<'v>(value: &'v Value<u32>, name: &str) -> Result<Vec<&'v Value<u32>>, EncodeError> {
-    match &value.value {
-        ValueDef::Composite(composite) => Ok(composite.values().collect()),
-        _ => Err(malformed(name, "not a sequence")),
-    }
-}
-
-/// An unsigned field (plain or compact), checked to fit `T`.
-fn int<T: TryFrom<u128>>(value: &Value<u32>, name: &str) -> Result<T, EncodeError> {
-    number(field(value, name)?, name)
-}
-
-fn number<T: TryFrom<u128>>(value: &Value<u32>, name: &str) -> Result<T, EncodeError> {
-    let raw = unwrap_newtype(value)
-        .as_u128()
-        .ok_or_else(|| malformed(name, "not an unsigned integer"))?;
-    T::try_from(raw).map_err(|_| malformed(name, &format!("{raw} is out of range")))
-}
-
-fn flag(value: &Value<u32>, name: &str) -> Result<bool, EncodeError> {
-    unwrap_newtype(field(value, name)?)
-        .as_bool()
-        .ok_or_else(|| malformed(name, "not a bool"))
-}
-
-/// A newtype's inner value (`NetUid(u16)`, `AlphaBalance(u64)`, ...).
-fn unwrap_newtype(value: &Value<u32>) -> &Value<u32> {
-    match &value.value {
-        ValueDef::Composite(composite) if composite.len() == 1 => {
-            composite.values().next().map_or(value, unwrap_newtype)
-        }
-        _ => value,
-    }
-}
-
-/// An `AccountId32`: 32 bytes, however deeply the runtime wraps them.
-fn account(value: &Value<u32>, name: &str) -> Result<PublicKey, EncodeError> {
-    let mut bytes = Vec::with_capacity(32);
-    collect_bytes(value, &mut bytes);
-    let bytes: [u8; 32] = bytes
-        .try_into()
-        .map_err(|_| malformed(name, "not a 32-byte account"))?;
-    Ok(PublicKey(bytes))
-}
-
-fn collect_bytes(value: &Value<u32>, out: &mut Vec<u8>) {
-    match &value.value {
-        ValueDef::Composite(Composite::Named(fields)) => {
-            fields.iter().for_each(|(_, v)| collect_bytes(v, out));
-        }
-        ValueDef::Composite(Composite::Unnamed(values)) => {
-            values.iter().for_each(|v| collect_bytes(v, out));
-        }
-        _ => out.extend(value.as_u128().and_then(|b| u8::try_from(b).ok())),
-    }
+    decode(metadata, output, bytes, method)
 }
 
 /// The stake entries `(coldkey, amount)`, summed.
@@ -261,30 +182,4 @@ fn stake(value: &Value<u32>) -> Result<u64, EncodeError> {
         sum.checked_add(amount)
             .ok_or_else(|| malformed("stake", "the sum overflows"))
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn accounts_are_read_through_any_wrapping() {
-        let bytes = (0..32u8).map(|b| Value::u128(b.into()));
-        let wrapped = Value::unnamed_composite([Value::unnamed_composite(bytes)]);
-        let key = account(&wrapped.map_context(|_| 0u32), "hotkey").unwrap();
-        assert_eq!(key.0[31], 31);
-        let short = Value::unnamed_composite([Value::u128(1)]).map_context(|_| 0u32);
-        assert!(account(&short, "hotkey").is_err());
-    }
-
-    #[test]
-    fn numbers_out_of_range_are_refused_with_their_name() {
-        let n = Value::named_composite([("uid", Value::u128(70_000))]).map_context(|_| 0u32);
-        let error = int::<u16>(&n, "uid").unwrap_err();
-        assert!(error.to_string().contains("uid"), "{error}");
-        assert!(
-            error.to_string().contains("70000 is out of range"),
-            "{error}"
-        );
-    }
 }

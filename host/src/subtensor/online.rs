@@ -1,0 +1,693 @@
+//! The real chain behind [`Chain`]: a Subtensor node over `ws://`/`wss://`.
+//!
+//! Reads come from storage at one block (typed in every runtime's
+//! metadata, unlike spec 218's runtime APIs, which answer opaque bytes),
+//! batched into a few `state_queryStorageAt` requests: a metagraph of n
+//! neurons is three round trips. Writes are the offline encoder's calls
+//! ([`SubtensorCall`]), signed and submitted by [`super::submit`]; a call
+//! refused in its block comes back as the devnet's typed [`Rule`] with the
+//! numbers filled from the chain (blocks to wait, version key required).
+//!
+//! Mechanism 0 reads and writes work on every runtime; `mechid > 0` needs a
+//! runtime with `set_mechanism_weights` (spec 4xx) and is refused as
+//! `MechanismDoesNotExist` elsewhere.
+
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use arbiter_registry::{Keypair, PublicKey};
+use async_trait::async_trait;
+use subxt::dynamic::{Value, tx};
+use subxt::ext::scale_value::{At, Composite, ValueDef};
+use subxt::transactions::DynamicPayload;
+
+use super::dispatch::{self, Context};
+use super::node::Node;
+use super::storage::Snapshot;
+use super::submit::{self, INCLUSION_TIMEOUT, Included};
+use super::value;
+use super::{CommitmentData, EncodeError, SubtensorCall};
+use crate::chain::{
+    Axon, BlockInfo, Chain, ChainError, Commitment, Hyperparameters, Metagraph, NeuronInfo,
+    Receipt, Result, RevealCall, Rule, WeightsCall,
+};
+
+/// A value decoded against the runtime's types.
+type Decoded = Value<u32>;
+
+/// How often [`Chain::wait_for_block`] asks for the best block.
+const POLL: Duration = Duration::from_millis(250);
+
+/// The pallet holding subnets, neurons and weights.
+const SUBTENSOR: &str = "SubtensorModule";
+
+/// A Subtensor node as a [`Chain`].
+#[derive(Debug)]
+pub struct Subtensor {
+    node: Node,
+    inclusion_timeout: Duration,
+}
+
+impl Subtensor {
+    /// Connects to the node at `url` (`ws://` or `wss://`).
+    pub async fn connect(url: &str) -> Result<Self> {
+        Ok(Self {
+            node: Node::connect(url).await?,
+            inclusion_timeout: INCLUSION_TIMEOUT,
+        })
+    }
+
+    /// How long submissions wait to be in a block.
+    pub fn with_inclusion_timeout(mut self, timeout: Duration) -> Self {
+        self.inclusion_timeout = timeout;
+        self
+    }
+
+    /// The connection, for reads and calls this type does not wrap.
+    pub fn node(&self) -> &Node {
+        &self.node
+    }
+
+    /// Signs and submits any call (`register_network`, `burned_register`,
+    /// ...), with the account's next nonce or `nonce`; dispatch failures
+    /// are reported in [`Included::failure`], not as errors.
+    pub async fn submit_payload(
+        &self,
+        key: &Keypair,
+        call: DynamicPayload<Composite<()>>,
+        nonce: Option<u64>,
+    ) -> Result<Included> {
+        submit::sign_and_submit(&self.node, key, call, nonce, self.inclusion_timeout).await
+    }
+
+    /// Submits one of the validator's calls and turns a dispatch failure
+    /// into the host's typed error.
+    async fn submit_call(&self, key: &Keypair, call: SubtensorCall) -> Result<Receipt> {
+        let payload = call.payload().map_err(encode_error)?;
+        let included = self.submit_payload(key, payload, None).await?;
+        let Some((pallet, error)) = included.failure.clone() else {
+            return Ok(Receipt {
+                block: included.block_number,
+            });
+        };
+        let context = self.context(key, &call, &included).await?;
+        Err(dispatch::to_error(&pallet, &error, &context))
+    }
+
+    /// What a refusal's [`Rule`] needs, read at the block that refused.
+    async fn context(&self, key: &Keypair, call: &SubtensorCall, at: &Included) -> Result<Context> {
+        let state = Snapshot::at(&self.node, at.block_hash, at.block_number).await?;
+        let (netuid, version_key, lengths) = match call {
+            SubtensorCall::SetWeights {
+                netuid,
+                uids,
+                values,
+                version_key,
+            }
+            | SubtensorCall::SetMechanismWeights {
+                netuid,
+                uids,
+                values,
+                version_key,
+                ..
+            }
+            | SubtensorCall::RevealWeights {
+                netuid,
+                uids,
+                values,
+                version_key,
+                ..
+            } => (*netuid, *version_key, (uids.len(), values.len())),
+            SubtensorCall::CommitWeights { netuid, .. }
+            | SubtensorCall::SetCommitment { netuid, .. } => (*netuid, 0, (0, 0)),
+        };
+        let uid = state
+            .get(SUBTENSOR, "Uids", (netuid, key.public().0))
+            .await?
+            .and_then(|v| value::number::<u16>(&v, "Uids").ok());
+        let required_version_key = int_or(&state, "WeightsVersionKey", netuid, 0).await?;
+        let rate_limit = int_or(&state, "WeightsSetRateLimit", netuid, 0).await?;
+        let last_update = match (uid, state.get(SUBTENSOR, "LastUpdate", (netuid,)).await?) {
+            (Some(uid), Some(v)) => value::numbers::<u64>(&v, "LastUpdate")
+                .ok()
+                .and_then(|all| all.get(usize::from(uid)).copied())
+                .unwrap_or(0),
+            _ => 0,
+        };
+        Ok(Context {
+            netuid,
+            hotkey: key.public().ss58(),
+            uid,
+            version_key,
+            required_version_key,
+            retry_in_blocks: (last_update + rate_limit).saturating_sub(at.block_number),
+            lengths,
+        })
+    }
+
+    /// The subnet must exist at this block.
+    async fn check_subnet(state: &Snapshot<'_>, netuid: u16) -> Result<()> {
+        let added = state
+            .get(SUBTENSOR, "NetworksAdded", (netuid,))
+            .await?
+            .and_then(|v| value::unwrap_newtype(&v).as_bool())
+            .unwrap_or(false);
+        if added {
+            Ok(())
+        } else {
+            Err(ChainError::NoSuchSubnet { netuid })
+        }
+    }
+}
+
+/// An integer entry keyed by netuid, or `default` if the runtime lacks it.
+async fn int_or(state: &Snapshot<'_>, entry: &str, netuid: u16, default: u64) -> Result<u64> {
+    if !has_entry(state, SUBTENSOR, entry) {
+        return Ok(default);
+    }
+    let value = state.get(SUBTENSOR, entry, (netuid,)).await?;
+    Ok(value
+        .and_then(|v| value::number(&v, entry).ok())
+        .unwrap_or(default))
+}
+
+/// A plain (unkeyed) integer entry, if the runtime has it.
+async fn plain(state: &Snapshot<'_>, entry: &str) -> Result<Option<u64>> {
+    if !has_entry(state, SUBTENSOR, entry) {
+        return Ok(None);
+    }
+    let value = state.get(SUBTENSOR, entry, ()).await?;
+    Ok(value.and_then(|v| value::number(&v, entry).ok()))
+}
+
+/// Whether the runtime at `state` has storage `pallet.entry`.
+fn has_entry(state: &Snapshot<'_>, pallet: &str, entry: &str) -> bool {
+    state
+        .runtime
+        .metadata
+        .subxt()
+        .pallet_by_name(pallet)
+        .and_then(|p| p.storage())
+        .and_then(|s| s.entry_by_name(entry))
+        .is_some()
+}
+
+/// An encoding failure: a rule refused before sending, or a runtime that
+/// cannot take the call.
+fn encode_error(error: EncodeError) -> ChainError {
+    match error {
+        EncodeError::Refused(rule) => ChainError::Rule(rule),
+        other => ChainError::InvalidRequest {
+            reason: other.to_string(),
+        },
+    }
+}
+
+/// The epoch schedule of Subtensor: subnet `netuid` runs its epoch at the
+/// blocks where `(block + netuid + 1) % (tempo + 1) == tempo`
+/// (`blocks_until_next_epoch` reaching 0). Returns `(epochs run up to
+/// block, the block of the last one)`.
+pub fn epoch_schedule(block: u64, netuid: u16, tempo: u16) -> (u64, u64) {
+    let period = u64::from(tempo) + 1;
+    let shifted = block + u64::from(netuid) + 2;
+    (shifted / period, block.saturating_sub(shifted % period))
+}
+
+/// The values read for a metagraph, by entry name.
+struct Entries(Vec<(&'static str, Option<Decoded>)>);
+
+impl Entries {
+    /// Reads `entries` (each keyed by `netuid`) that the runtime has.
+    async fn read(state: &Snapshot<'_>, netuid: u16, entries: &[&'static str]) -> Result<Self> {
+        let mut out = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let value = if has_entry(state, SUBTENSOR, entry) {
+                state.get(SUBTENSOR, entry, (netuid,)).await?
+            } else {
+                None
+            };
+            out.push((*entry, value));
+        }
+        Ok(Self(out))
+    }
+
+    fn value(&self, entry: &str) -> Option<&Decoded> {
+        self.0
+            .iter()
+            .find(|(name, _)| *name == entry)
+            .and_then(|(_, v)| v.as_ref())
+    }
+
+    fn int<T: TryFrom<u128>>(&self, entry: &str, default: T) -> Result<T> {
+        self.value(entry)
+            .map(|v| value::number(v, entry).map_err(encode_error))
+            .unwrap_or(Ok(default))
+    }
+
+    fn flag(&self, entry: &str, default: bool) -> bool {
+        self.value(entry)
+            .and_then(|v| value::unwrap_newtype(v).as_bool())
+            .unwrap_or(default)
+    }
+
+    fn ints<T: TryFrom<u128>>(&self, entry: &str) -> Result<Vec<T>> {
+        self.value(entry)
+            .map(|v| value::numbers(v, entry).map_err(encode_error))
+            .unwrap_or(Ok(Vec::new()))
+    }
+
+    fn flags(&self, entry: &str) -> Result<Vec<bool>> {
+        self.value(entry)
+            .map(|v| value::flags(v, entry).map_err(encode_error))
+            .unwrap_or(Ok(Vec::new()))
+    }
+}
+
+/// The first variant under `value`, depth first.
+fn first_variant(value: &Decoded) -> Option<&subxt::ext::scale_value::Variant<u32>> {
+    match &value.value {
+        ValueDef::Variant(variant) => Some(variant),
+        ValueDef::Composite(composite) => composite.values().find_map(first_variant),
+        _ => None,
+    }
+}
+
+/// An axon's address from `AxonInfo`, if it has served one (IPv4 only).
+fn axon(info: &Decoded) -> Option<Axon> {
+    let ip: u128 = value::int(info, "ip").ok()?;
+    let port: u16 = value::int(info, "port").ok()?;
+    let ip = u32::try_from(ip).ok().filter(|ip| *ip != 0)?;
+    Some(Axon {
+        ip: Ipv4Addr::from(ip).to_string(),
+        port,
+    })
+}
+
+#[async_trait]
+impl Chain for Subtensor {
+    async fn head(&self) -> Result<BlockInfo> {
+        let state = Snapshot::best(&self.node).await?;
+        let timestamp_ms = state
+            .get("Timestamp", "Now", ())
+            .await?
+            .and_then(|v| value::number(&v, "Timestamp.Now").ok())
+            .unwrap_or(0);
+        Ok(BlockInfo {
+            number: state.number,
+            hash: state.hash,
+            timestamp_ms,
+        })
+    }
+
+    async fn wait_for_block(&self, after: u64, timeout: Duration) -> Result<BlockInfo> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let (_, number) = self.node.best_block().await?;
+            if number > after {
+                return self.head().await;
+            }
+            if tokio::time::Instant::now() + POLL > deadline {
+                return Err(ChainError::Timeout {
+                    millis: timeout.as_millis() as u64,
+                });
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    async fn hyperparameters(&self, netuid: u16) -> Result<Hyperparameters> {
+        let state = Snapshot::best(&self.node).await?;
+        Self::check_subnet(&state, netuid).await?;
+        let e = Entries::read(
+            &state,
+            netuid,
+            &[
+                "Tempo",
+                "ActivityCutoff",
+                "Kappa",
+                "BondsMovingAverage",
+                "BondsPenalty",
+                "Yuma3On",
+                "LiquidAlphaOn",
+                "AlphaValues",
+                "MaxAllowedValidators",
+                "MaxAllowedUids",
+                "MaxWeightsLimit",
+                "MinAllowedWeights",
+                "WeightsSetRateLimit",
+                "WeightsVersionKey",
+                "CommitRevealWeightsEnabled",
+                "RevealPeriodEpochs",
+            ],
+        )
+        .await?;
+        let defaults = Hyperparameters::default();
+        let tempo: u16 = e.int("Tempo", defaults.tempo)?;
+        let cutoff: u64 = e.int("ActivityCutoff", 5000)?;
+        let (alpha_low, alpha_high) = match e.value("AlphaValues") {
+            Some(v) => (
+                v.at(0)
+                    .and_then(|x| value::number(x, "alpha_low").ok())
+                    .unwrap_or(defaults.alpha_low),
+                v.at(1)
+                    .and_then(|x| value::number(x, "alpha_high").ok())
+                    .unwrap_or(defaults.alpha_high),
+            ),
+            None => (defaults.alpha_low, defaults.alpha_high),
+        };
+        let stake_threshold = plain(&state, "StakeThreshold").await?;
+        let emission = plain(&state, "BlockEmission").await?;
+        let owner_cut = plain(&state, "SubnetOwnerCut").await?;
+        Ok(Hyperparameters {
+            tempo,
+            // The chain counts the cutoff in blocks; the host in thousandths
+            // of an epoch, rounded up so that `activity_cutoff_blocks()`
+            // gives the chain's count back (exact for tempos under 1000).
+            activity_cutoff_factor_milli: u32::try_from(
+                (cutoff * 1000).div_ceil(u64::from(tempo.max(1))),
+            )
+            .unwrap_or(u32::MAX),
+            kappa: e.int("Kappa", defaults.kappa)?,
+            bonds_moving_average: e.int("BondsMovingAverage", defaults.bonds_moving_average)?,
+            // Runtimes before bonds penalties clipped bonds fully.
+            bonds_penalty: e.int("BondsPenalty", u16::MAX)?,
+            yuma3_enabled: e.flag("Yuma3On", false),
+            liquid_alpha_enabled: e.flag("LiquidAlphaOn", false),
+            alpha_low,
+            alpha_high,
+            alpha_sigmoid_steepness: defaults.alpha_sigmoid_steepness,
+            max_allowed_validators: e
+                .int("MaxAllowedValidators", defaults.max_allowed_validators)?,
+            max_allowed_uids: e.int("MaxAllowedUids", defaults.max_allowed_uids)?,
+            stake_threshold: stake_threshold.unwrap_or(0),
+            max_weights_limit: e.int("MaxWeightsLimit", defaults.max_weights_limit)?,
+            min_allowed_weights: e.int("MinAllowedWeights", defaults.min_allowed_weights)?,
+            weights_set_rate_limit: e
+                .int("WeightsSetRateLimit", defaults.weights_set_rate_limit)?,
+            weights_version_key: e.int("WeightsVersionKey", 0)?,
+            commit_reveal_enabled: e.flag("CommitRevealWeightsEnabled", false),
+            reveal_period_epochs: e.int("RevealPeriodEpochs", defaults.reveal_period_epochs)?,
+            emission_per_block: emission.unwrap_or(defaults.emission_per_block),
+            owner_cut: owner_cut
+                .and_then(|cut| u16::try_from(cut).ok())
+                .unwrap_or(defaults.owner_cut),
+        })
+    }
+
+    async fn metagraph(&self, netuid: u16) -> Result<Metagraph> {
+        let state = Snapshot::best(&self.node).await?;
+        Self::check_subnet(&state, netuid).await?;
+        let e = Entries::read(
+            &state,
+            netuid,
+            &[
+                "SubnetworkN",
+                "SubnetOwner",
+                "Tempo",
+                "ValidatorPermit",
+                "Active",
+                "LastUpdate",
+                "Emission",
+                "Incentive",
+                "Dividends",
+                "Consensus",
+                "ValidatorTrust",
+            ],
+        )
+        .await?;
+        let n: u16 = e.int("SubnetworkN", 0)?;
+        let owner = e
+            .value("SubnetOwner")
+            .map(|v| value::account(v, "SubnetOwner").map_err(encode_error))
+            .transpose()?
+            .unwrap_or(PublicKey([0; 32]));
+        let uids: Vec<u16> = (0..n).collect();
+        let hotkeys = state
+            .get_many(SUBTENSOR, "Keys", uids.iter().map(|uid| (netuid, *uid)))
+            .await?
+            .into_iter()
+            .zip(&uids)
+            .map(|(v, uid)| {
+                v.ok_or_else(|| {
+                    state.unsupported(&format!("uid {uid} of subnet {netuid} has no hotkey"))
+                })
+                .and_then(|v| value::account(&v, "Keys").map_err(encode_error))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let registered = state
+            .get_many(
+                SUBTENSOR,
+                "BlockAtRegistration",
+                uids.iter().map(|uid| (netuid, *uid)),
+            )
+            .await?;
+        let coldkeys = state
+            .get_many(SUBTENSOR, "Owner", hotkeys.iter().map(|h| (h.0,)))
+            .await?;
+        let stakes = if has_entry(&state, SUBTENSOR, "TotalHotkeyAlpha") {
+            state
+                .get_many(
+                    SUBTENSOR,
+                    "TotalHotkeyAlpha",
+                    hotkeys.iter().map(|h| (h.0, netuid)),
+                )
+                .await?
+        } else {
+            vec![None; hotkeys.len()]
+        };
+        let axons = state
+            .get_many(SUBTENSOR, "Axons", hotkeys.iter().map(|h| (netuid, h.0)))
+            .await?;
+        let (permits, active) = (e.flags("ValidatorPermit")?, e.flags("Active")?);
+        let (last_update, emission) = (e.ints::<u64>("LastUpdate")?, e.ints::<u64>("Emission")?);
+        let incentive = e.ints::<u16>("Incentive")?;
+        let dividends = e.ints::<u16>("Dividends")?;
+        let consensus = e.ints::<u16>("Consensus")?;
+        let validator_trust = e.ints::<u16>("ValidatorTrust")?;
+        let at = |all: &[u16], i: usize| all.get(i).copied().unwrap_or(0);
+        let neurons = hotkeys
+            .into_iter()
+            .enumerate()
+            .map(|(i, hotkey)| {
+                let number = |v: &Option<Decoded>, name| {
+                    v.as_ref()
+                        .and_then(|v| value::number::<u64>(v, name).ok())
+                        .unwrap_or(0)
+                };
+                Ok(NeuronInfo {
+                    uid: i as u16,
+                    hotkey,
+                    coldkey: coldkeys[i]
+                        .as_ref()
+                        .map(|v| value::account(v, "Owner").map_err(encode_error))
+                        .transpose()?
+                        .unwrap_or(PublicKey([0; 32])),
+                    stake: number(&stakes[i], "TotalHotkeyAlpha"),
+                    validator_permit: permits.get(i).copied().unwrap_or(false),
+                    active: active.get(i).copied().unwrap_or(false),
+                    registered_at: number(&registered[i], "BlockAtRegistration"),
+                    last_update: last_update.get(i).copied().unwrap_or(0),
+                    axon: axons[i].as_ref().and_then(axon),
+                    incentive: at(&incentive, i),
+                    dividends: at(&dividends, i),
+                    consensus: at(&consensus, i),
+                    validator_trust: at(&validator_trust, i),
+                    emission: emission.get(i).copied().unwrap_or(0),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let tempo: u16 = e.int("Tempo", 360)?;
+        let (epoch_index, last_epoch_block) = epoch_schedule(state.number, netuid, tempo);
+        Ok(Metagraph {
+            netuid,
+            block: BlockInfo {
+                number: state.number,
+                hash: state.hash,
+                timestamp_ms: 0,
+            },
+            owner,
+            epoch_index,
+            last_epoch_block,
+            neurons,
+        })
+    }
+
+    async fn weights(&self, netuid: u16, mechid: u8, uid: u16) -> Result<Vec<(u16, u16)>> {
+        let state = Snapshot::best(&self.node).await?;
+        let index = crate::chain::commit_hash::netuid_index(netuid, mechid);
+        let Some(stored) = state.get(SUBTENSOR, "Weights", (index, uid)).await? else {
+            return Ok(Vec::new());
+        };
+        value::items(&stored, "Weights")
+            .map_err(encode_error)?
+            .into_iter()
+            .map(|pair| {
+                let part = |i: usize| {
+                    pair.at(i)
+                        .ok_or_else(|| state.unsupported("a weight that is not a pair"))
+                        .and_then(|v| value::number::<u16>(v, "Weights").map_err(encode_error))
+                };
+                Ok((part(0)?, part(1)?))
+            })
+            .collect()
+    }
+
+    async fn commitment(&self, netuid: u16, hotkey: &PublicKey) -> Result<Option<Commitment>> {
+        let state = Snapshot::best(&self.node).await?;
+        let Some(registration) = state
+            .get("Commitments", "CommitmentOf", (netuid, hotkey.0))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let block = value::int(&registration, "block").map_err(encode_error)?;
+        let fields = registration
+            .at("info")
+            .and_then(|info| info.at("fields"))
+            .ok_or_else(|| state.unsupported("a commitment without info.fields"))?;
+        // The first `Data` field (`Raw<n>`'s bytes, `Sha256`'s digest),
+        // under however many `BoundedVec` wrappers the runtime declares.
+        let data = first_variant(fields)
+            .map(|data| data.values.values().flat_map(value::bytes).collect())
+            .unwrap_or_default();
+        Ok(Some(Commitment { block, data }))
+    }
+
+    async fn weight_commits(&self, netuid: u16, hotkey: &PublicKey) -> Result<Vec<[u8; 32]>> {
+        let state = Snapshot::best(&self.node).await?;
+        let Some(commits) = state
+            .get(SUBTENSOR, "WeightCommits", (netuid, hotkey.0))
+            .await?
+        else {
+            return Ok(Vec::new());
+        };
+        value::items(&commits, "WeightCommits")
+            .map_err(encode_error)?
+            .into_iter()
+            .map(|commit| {
+                commit
+                    .at(0)
+                    .map(value::bytes)
+                    .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                    .ok_or_else(|| state.unsupported("a weight commit without a 32-byte hash"))
+            })
+            .collect()
+    }
+
+    async fn set_weights(&self, signer: &Keypair, call: &WeightsCall) -> Result<Receipt> {
+        let call = if call.mechid == 0 {
+            SubtensorCall::SetWeights {
+                netuid: call.netuid,
+                uids: call.uids.clone(),
+                values: call.values.clone(),
+                version_key: call.version_key,
+            }
+        } else {
+            let state = Snapshot::best(&self.node).await?;
+            if !state.runtime.has_call(SUBTENSOR, "set_mechanism_weights") {
+                return Err(Rule::MechanismDoesNotExist {
+                    netuid: call.netuid,
+                    mechid: call.mechid,
+                }
+                .into());
+            }
+            SubtensorCall::SetMechanismWeights {
+                netuid: call.netuid,
+                mechid: call.mechid,
+                uids: call.uids.clone(),
+                values: call.values.clone(),
+                version_key: call.version_key,
+            }
+        };
+        self.submit_call(signer, call).await
+    }
+
+    async fn commit_weights(
+        &self,
+        signer: &Keypair,
+        netuid: u16,
+        mechid: u8,
+        hash: [u8; 32],
+    ) -> Result<Receipt> {
+        if mechid != 0 {
+            return Err(Rule::MechanismDoesNotExist { netuid, mechid }.into());
+        }
+        self.submit_call(signer, SubtensorCall::CommitWeights { netuid, hash })
+            .await
+    }
+
+    async fn reveal_weights(&self, signer: &Keypair, reveal: &RevealCall) -> Result<Receipt> {
+        let w = &reveal.weights;
+        if w.mechid != 0 {
+            return Err(Rule::MechanismDoesNotExist {
+                netuid: w.netuid,
+                mechid: w.mechid,
+            }
+            .into());
+        }
+        self.submit_call(
+            signer,
+            SubtensorCall::RevealWeights {
+                netuid: w.netuid,
+                uids: w.uids.clone(),
+                values: w.values.clone(),
+                salt: reveal.salt.clone(),
+                version_key: w.version_key,
+            },
+        )
+        .await
+    }
+
+    async fn set_commitment(&self, signer: &Keypair, netuid: u16, data: &[u8]) -> Result<Receipt> {
+        self.submit_call(
+            signer,
+            SubtensorCall::SetCommitment {
+                netuid,
+                data: CommitmentData::Raw(data.to_vec()),
+            },
+        )
+        .await
+    }
+
+    async fn serve_axon(&self, signer: &Keypair, netuid: u16, axon: &Axon) -> Result<Receipt> {
+        let ip: Ipv4Addr = axon.ip.parse().map_err(|_| ChainError::InvalidRequest {
+            reason: format!("an axon is served on an IPv4 address, not {}", axon.ip),
+        })?;
+        let call = tx(
+            SUBTENSOR,
+            "serve_axon",
+            Composite::named([
+                ("netuid", Value::u128(netuid.into())),
+                ("version", Value::u128(0)),
+                ("ip", Value::u128(u32::from(ip).into())),
+                ("port", Value::u128(axon.port.into())),
+                ("ip_type", Value::u128(4)),
+                ("protocol", Value::u128(4)),
+                ("placeholder1", Value::u128(0)),
+                ("placeholder2", Value::u128(0)),
+            ]),
+        );
+        let included = self.submit_payload(signer, call, None).await?;
+        match included.failure {
+            None => Ok(Receipt {
+                block: included.block_number,
+            }),
+            Some((pallet, error)) => Err(ChainError::Dispatch { pallet, error }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epochs_follow_the_runtime_schedule() {
+        // Subnet 1, tempo 99: `blocks_until_next_epoch` is 0 at blocks
+        // where (block + 2) % 100 == 99, i.e. 97, 197, ...
+        assert_eq!(epoch_schedule(96, 1, 99), (0, 0));
+        assert_eq!(epoch_schedule(97, 1, 99), (1, 97));
+        assert_eq!(epoch_schedule(196, 1, 99), (1, 97));
+        assert_eq!(epoch_schedule(197, 1, 99), (2, 197));
+    }
+}

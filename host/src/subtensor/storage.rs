@@ -1,0 +1,164 @@
+//! A Subtensor runtime's storage, read at one block.
+//!
+//! Keys are built from the runtime's own hashers and key types (so `u16`
+//! encodes into spec 218's `u16` and spec 4xx's `NetUid` alike), values
+//! are decoded against the runtime's value types and read by name through
+//! [`super::value`], and an absent value reads as the default the runtime
+//! declares for it, exactly as the runtime itself would see it. Reads at
+//! one block hash see one state, so a metagraph assembled from many
+//! entries is consistent even while blocks are being produced.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use subxt::ext::frame_decode::storage::{IntoEncodableValues, StorageTypeInfo, encode_storage_key};
+use subxt::ext::scale_value::Value;
+use subxt::rpcs::rpc_params;
+
+use super::node::{Node, Runtime, from_hex, to_hex};
+use super::value;
+use crate::chain::{ChainError, Result};
+
+/// Keys asked for in one `state_queryStorageAt` request.
+const KEYS_PER_REQUEST: usize = 512;
+
+/// The state at one block.
+pub struct Snapshot<'n> {
+    node: &'n Node,
+    /// The block's hash.
+    pub hash: [u8; 32],
+    /// The block's number.
+    pub number: u64,
+    /// The runtime at that block.
+    pub runtime: Arc<Runtime>,
+}
+
+impl<'n> Snapshot<'n> {
+    /// The state at the node's best block.
+    pub async fn best(node: &'n Node) -> Result<Self> {
+        let (hash, number) = node.best_block().await?;
+        Self::at(node, hash, number).await
+    }
+
+    /// The state at block `hash` (number `number`).
+    pub async fn at(node: &'n Node, hash: [u8; 32], number: u64) -> Result<Self> {
+        let runtime = node.runtime_at(hash).await?;
+        Ok(Self {
+            node,
+            hash,
+            number,
+            runtime,
+        })
+    }
+
+    /// The full key of `pallet.entry` under `keys`.
+    pub fn key(
+        &self,
+        pallet: &str,
+        entry: &str,
+        keys: impl IntoEncodableValues,
+    ) -> Result<Vec<u8>> {
+        let metadata = self.runtime.metadata.subxt();
+        encode_storage_key(pallet, entry, keys, metadata, metadata.types())
+            .map_err(|e| self.unsupported(&format!("cannot build a key of {pallet}.{entry}: {e}")))
+    }
+
+    /// One value (`None` only for entries without a default).
+    pub async fn get(
+        &self,
+        pallet: &str,
+        entry: &str,
+        keys: impl IntoEncodableValues,
+    ) -> Result<Option<Value<u32>>> {
+        let key = self.key(pallet, entry, keys)?;
+        Ok(self
+            .get_keys(pallet, entry, vec![key])
+            .await?
+            .pop()
+            .flatten())
+    }
+
+    /// The values of `pallet.entry` under each of `keys`, in order.
+    pub async fn get_many<K: IntoEncodableValues>(
+        &self,
+        pallet: &str,
+        entry: &str,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Result<Vec<Option<Value<u32>>>> {
+        let keys = keys
+            .into_iter()
+            .map(|k| self.key(pallet, entry, k))
+            .collect::<Result<Vec<_>>>()?;
+        self.get_keys(pallet, entry, keys).await
+    }
+
+    /// The values stored under full keys of `pallet.entry`, in order.
+    async fn get_keys(
+        &self,
+        pallet: &str,
+        entry: &str,
+        keys: Vec<Vec<u8>>,
+    ) -> Result<Vec<Option<Value<u32>>>> {
+        let mut raw = HashMap::with_capacity(keys.len());
+        for chunk in keys.chunks(KEYS_PER_REQUEST) {
+            raw.extend(self.query(chunk).await?);
+        }
+        keys.iter()
+            .map(|key| self.decode(pallet, entry, raw.get(key).cloned().flatten()))
+            .collect()
+    }
+
+    /// Raw values of `keys` at this block, in one request.
+    async fn query(&self, keys: &[Vec<u8>]) -> Result<HashMap<Vec<u8>, Option<Vec<u8>>>> {
+        #[derive(serde::Deserialize)]
+        struct ChangeSet {
+            changes: Vec<(String, Option<String>)>,
+        }
+        let hex_keys: Vec<String> = keys.iter().map(|k| to_hex(k)).collect();
+        let sets: Vec<ChangeSet> = self
+            .node
+            .request(
+                "state_queryStorageAt",
+                rpc_params![hex_keys, to_hex(&self.hash)],
+            )
+            .await?;
+        let mut values = HashMap::with_capacity(keys.len());
+        for (key, value) in sets.into_iter().flat_map(|s| s.changes) {
+            values.insert(from_hex(&key)?, value.as_deref().map(from_hex).transpose()?);
+        }
+        Ok(values)
+    }
+
+    /// A raw value decoded as `pallet.entry`'s type, or its default.
+    fn decode(
+        &self,
+        pallet: &str,
+        entry: &str,
+        raw: Option<Vec<u8>>,
+    ) -> Result<Option<Value<u32>>> {
+        let metadata = &self.runtime.metadata;
+        let info = metadata
+            .subxt()
+            .storage_info(pallet, entry)
+            .map_err(|e| self.unsupported(&e.to_string()))?;
+        let Some(bytes) = raw.or_else(|| info.default_value.map(|d| d.into_owned())) else {
+            return Ok(None);
+        };
+        value::decode(
+            metadata,
+            info.value_id,
+            &bytes,
+            &format!("{pallet}.{entry}"),
+        )
+        .map(Some)
+        .map_err(|e| self.unsupported(&e.to_string()))
+    }
+
+    /// The runtime's storage is not shaped as the host reads it.
+    pub fn unsupported(&self, reason: &str) -> ChainError {
+        ChainError::UnsupportedRuntime {
+            spec_version: self.runtime.spec_version,
+            reason: reason.to_string(),
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! The online backend against a real Subtensor runtime (spec 218, run by
+//! chopsticks on loopback): the host registers a subnet, reads its
+//! metagraph and hyperparameters, sets weights (`WeightsSet`), commits and
+//! reveals (`WeightsRevealed`), and writes a commitment (`Commitment`),
+//! through the same [`Chain`] trait the validator uses on the devnet.
+
+use std::time::Duration;
+
+use arbiter_host::chain::commit_hash::commit_hash;
+use arbiter_host::chain::{Chain, ChainError, RevealCall, Rule, WeightsCall};
+use arbiter_host::subtensor::Subtensor;
+
+use crate::chopsticks::{Chopsticks, create_subnet, next_epoch, set_value};
+
+async fn connect(node: &Chopsticks) -> Subtensor {
+    Subtensor::connect(&node.url)
+        .await
+        .unwrap()
+        .with_inclusion_timeout(Duration::from_secs(30))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_host_reads_a_subnet_and_sets_weights_on_a_real_runtime() {
+    let node = Chopsticks::start();
+    let chain = connect(&node).await;
+    let subnet = create_subnet(&chain, 2).await;
+    let netuid = subnet.netuid;
+
+    let metagraph = chain.metagraph(netuid).await.unwrap();
+    assert_eq!(metagraph.owner, subnet.coldkey.public());
+    let hotkeys: Vec<_> = metagraph.neurons.iter().map(|n| n.hotkey).collect();
+    assert_eq!(
+        hotkeys,
+        [
+            subnet.validator.public(),
+            subnet.miners[0].public(),
+            subnet.miners[1].public()
+        ]
+    );
+    assert_eq!(metagraph.neurons[0].coldkey, subnet.coldkey.public());
+    assert_eq!(metagraph.neurons[1].coldkey, subnet.miners[0].public());
+    assert!(metagraph.neurons[0].validator_permit);
+    assert!(!metagraph.neurons[1].validator_permit);
+    let head = chain.head().await.unwrap();
+    assert_eq!(metagraph.block.number, head.number);
+    assert!(head.timestamp_ms > 1_600_000_000_000, "{head:?}");
+
+    let hyper = chain.hyperparameters(netuid).await.unwrap();
+    assert_eq!(hyper.weights_set_rate_limit, 0);
+    assert!(!hyper.commit_reveal_enabled);
+
+    let receipt = chain
+        .set_weights(
+            &subnet.validator,
+            &WeightsCall {
+                netuid,
+                mechid: 0,
+                uids: vec![1, 2],
+                values: vec![30_000, 65_535],
+                version_key: hyper.weights_version_key,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(receipt.block > metagraph.block.number);
+    assert_eq!(
+        chain.weights(netuid, 0, 0).await.unwrap(),
+        [(1, 30_000), (2, 65_535)]
+    );
+    let after = chain.metagraph(netuid).await.unwrap();
+    assert_eq!(after.neurons[0].last_update, receipt.block);
+
+    let data = b"arbiter:blake3:0123456789abcdef";
+    let receipt = chain
+        .set_commitment(&subnet.validator, netuid, data)
+        .await
+        .unwrap();
+    let stored = chain
+        .commitment(netuid, &subnet.validator.public())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (stored.block, stored.data.as_slice()),
+        (receipt.block, &data[..])
+    );
+    assert_eq!(
+        chain
+            .commitment(netuid, &subnet.miners[0].public())
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn weights_are_committed_then_revealed_on_a_real_runtime() {
+    let node = Chopsticks::start();
+    let chain = connect(&node).await;
+    let subnet = create_subnet(&chain, 2).await;
+    let netuid = subnet.netuid;
+    set_value(&chain, "CommitRevealWeightsEnabled", (netuid,), true).await;
+    set_value(&chain, "Tempo", (netuid,), 12u16).await;
+    set_value(&chain, "RevealPeriodEpochs", (netuid,), 1u64).await;
+    let weights = WeightsCall {
+        netuid,
+        mechid: 0,
+        uids: vec![1, 2],
+        values: vec![65_535, 1_000],
+        version_key: chain
+            .hyperparameters(netuid)
+            .await
+            .unwrap()
+            .weights_version_key,
+    };
+    assert_eq!(
+        chain.set_weights(&subnet.validator, &weights).await,
+        Err(ChainError::Rule(Rule::CommitRevealEnabled))
+    );
+
+    // At the start of an epoch, so the commit's epoch lasts 12 blocks.
+    next_epoch(&chain, netuid).await;
+    let salt = vec![7, 8, 9];
+    let hotkey = subnet.validator.public();
+    let hash = commit_hash(
+        &hotkey,
+        netuid,
+        0,
+        &weights.uids,
+        &weights.values,
+        &salt,
+        weights.version_key,
+    );
+    chain
+        .commit_weights(&subnet.validator, netuid, 0, hash)
+        .await
+        .unwrap();
+    assert_eq!(chain.weight_commits(netuid, &hotkey).await.unwrap(), [hash]);
+
+    let reveal = RevealCall {
+        weights: weights.clone(),
+        salt: salt.clone(),
+    };
+    let early = chain.reveal_weights(&subnet.validator, &reveal).await;
+    assert!(
+        matches!(early, Err(ChainError::Rule(Rule::RevealTooEarly { .. }))),
+        "{early:?}"
+    );
+    let wrong_salt = RevealCall {
+        weights: weights.clone(),
+        salt: vec![1, 2, 3],
+    };
+
+    // Into the next epoch: the commit's reveal window.
+    next_epoch(&chain, netuid).await;
+    let mismatch = chain.reveal_weights(&subnet.validator, &wrong_salt).await;
+    assert!(
+        matches!(
+            mismatch,
+            Err(ChainError::Rule(Rule::InvalidRevealCommitHashNotMatch))
+        ),
+        "{mismatch:?}"
+    );
+    chain
+        .reveal_weights(&subnet.validator, &reveal)
+        .await
+        .unwrap();
+    assert_eq!(
+        chain.weights(netuid, 0, 0).await.unwrap(),
+        [(1, 65_535), (2, 1_000)]
+    );
+    assert!(
+        chain
+            .weight_commits(netuid, &hotkey)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
