@@ -2,15 +2,17 @@
 //! chopsticks on loopback): the host registers a subnet, reads its
 //! metagraph and hyperparameters, sets weights (`WeightsSet`), commits and
 //! reveals (`WeightsRevealed`), and writes a commitment (`Commitment`),
-//! through the same [`Chain`] trait the validator uses on the devnet.
+//! through the same [`Chain`] trait the validator uses on the devnet, and
+//! `arbiter chain metagraph|status --chain ws://…` prints what it reads.
 
 use std::time::Duration;
 
 use arbiter_host::chain::commit_hash::commit_hash;
-use arbiter_host::chain::{Chain, ChainError, RevealCall, Rule, WeightsCall};
+use arbiter_host::chain::{Axon, Chain, ChainError, Metagraph, RevealCall, Rule, WeightsCall};
 use arbiter_host::subtensor::Subtensor;
 
 use crate::chopsticks::{Chopsticks, create_subnet, next_epoch, set_value};
+use crate::registry::{arbiter, assert_exit, json};
 
 async fn connect(node: &Chopsticks) -> Subtensor {
     Subtensor::connect(&node.url)
@@ -44,6 +46,25 @@ async fn the_host_reads_a_subnet_and_sets_weights_on_a_real_runtime() {
     let head = chain.head().await.unwrap();
     assert_eq!(metagraph.block.number, head.number);
     assert!(head.timestamp_ms > 1_600_000_000_000, "{head:?}");
+
+    // The same, as an operator reads it.
+    let cli = arbiter(&[
+        "chain",
+        "metagraph",
+        "--chain",
+        &node.url,
+        "--netuid",
+        &netuid.to_string(),
+        "--output",
+        "json",
+    ]);
+    assert_exit(&cli, 0);
+    let printed: Metagraph = serde_json::from_value(json(&cli)).unwrap();
+    assert_eq!(printed.neurons, metagraph.neurons);
+    assert_eq!(printed.owner, metagraph.owner);
+    let status = arbiter(&["chain", "status", "--chain", &node.url, "--output", "json"]);
+    assert_exit(&status, 0);
+    assert_eq!(json(&status)["genesis"], format!("0x{}", "45".repeat(32)));
 
     let hyper = chain.hyperparameters(netuid).await.unwrap();
     assert_eq!(hyper.weights_set_rate_limit, 0);

@@ -5,7 +5,10 @@
 //! - [`devnet::Devnet`], the embedded local chain (in-process, state in
 //!   sled), and [`client::DevnetClient`], the same chain served over HTTP by
 //!   `arbiter chain serve`;
-//! - a real Subtensor node, later, behind the same trait.
+//! - a real Subtensor node ([`crate::subtensor::Subtensor`]), over
+//!   `ws://`/`wss://`.
+//!
+//! [`connect`] picks the backend from an endpoint's scheme.
 //!
 //! Also here: [`yuma`], Yuma Consensus ported bit for bit from the upstream
 //! chain, and [`commit_hash`], the weight-commit hash as the chain and the
@@ -101,6 +104,24 @@ pub trait Chain: Send + Sync {
 
     /// Tells the chain where the signer's axon serves.
     async fn serve_axon(&self, signer: &Keypair, netuid: u16, axon: &Axon) -> Result<Receipt>;
+}
+
+/// The chain at `endpoint`: a devnet served by `arbiter chain serve`
+/// (`http://`, `https://`) or a Subtensor node (`ws://`, `wss://`).
+pub async fn connect(endpoint: &str) -> Result<std::sync::Arc<dyn Chain>> {
+    if endpoint.starts_with("ws://") || endpoint.starts_with("wss://") {
+        Ok(std::sync::Arc::new(
+            crate::subtensor::Subtensor::connect(endpoint).await?,
+        ))
+    } else if endpoint.starts_with("http://") || endpoint.starts_with("https://") {
+        Ok(std::sync::Arc::new(client::DevnetClient::new(endpoint)?))
+    } else {
+        Err(ChainError::InvalidRequest {
+            reason: format!(
+                "{endpoint} is not a chain endpoint: http(s):// for a devnet, ws(s):// for a Subtensor node"
+            ),
+        })
+    }
 }
 
 /// Waits until the subnet's next epoch has run, polling block by block.

@@ -3,7 +3,8 @@
 //! `serve` runs the devnet in this process (state in `--data`, blocks every
 //! `--block-time-ms` or only on `advance` with `--manual`) behind the HTTP
 //! API of `arbiter_host::chain::server`. Every other subcommand talks to a
-//! served devnet at `--chain` (default `http://127.0.0.1:9944`).
+//! served devnet at `--chain` (default `http://127.0.0.1:9944`); `status`
+//! and `metagraph` also to a Subtensor node (`--chain ws://…` or `wss://…`).
 //!
 //! JSON output (`--output json`): `status` prints `{"head": BlockInfo,
 //! "genesis": "0x…"}`; `metagraph` prints the `Metagraph` (neurons with
@@ -23,6 +24,7 @@ use arbiter_host::chain::devnet::calls::Call;
 use arbiter_host::chain::devnet::{Devnet, Genesis};
 use arbiter_host::chain::server::{AddStake, CreateSubnet, SetHyperparameters};
 use arbiter_host::chain::{Chain, Hyperparameters, Metagraph};
+use arbiter_host::subtensor::Subtensor;
 use arbiter_registry::{Keypair, PublicKey};
 use clap::Subcommand;
 
@@ -143,12 +145,22 @@ enum ChainCommand {
 /// Which devnet, and how to print.
 #[derive(Debug, clap::Args)]
 struct Target {
-    /// The devnet's URL.
+    /// The chain: a devnet's `http://` URL, or for `status` and
+    /// `metagraph` also a Subtensor node's `ws://`/`wss://` endpoint.
     #[arg(long, default_value = DEFAULT_CHAIN)]
     chain: String,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     output: Output,
+}
+
+/// The genesis hash of the chain at `endpoint`.
+async fn genesis(endpoint: &str) -> anyhow::Result<[u8; 32]> {
+    if endpoint.starts_with("ws") {
+        Ok(Subtensor::connect(endpoint).await?.node().genesis())
+    } else {
+        Ok(DevnetClient::new(endpoint)?.genesis().await?)
+    }
 }
 
 impl Target {
@@ -173,9 +185,9 @@ async fn run(command: ChainCommand) -> anyhow::Result<()> {
             genesis_seed,
         } => serve(listen, data, block_time_ms, manual, genesis_seed).await,
         ChainCommand::Status { target } => {
-            let client = target.client()?;
-            let head = client.head().await?;
-            let genesis = format!("0x{}", hex::encode(client.genesis().await?));
+            let chain = arbiter_host::chain::connect(&target.chain).await?;
+            let head = chain.head().await?;
+            let genesis = format!("0x{}", hex::encode(genesis(&target.chain).await?));
             match target.output {
                 Output::Json => {
                     print_json(&serde_json::json!({ "head": head, "genesis": genesis }))
@@ -188,7 +200,8 @@ async fn run(command: ChainCommand) -> anyhow::Result<()> {
             }
         }
         ChainCommand::Metagraph { netuid, target } => {
-            let metagraph = target.client()?.metagraph(netuid).await?;
+            let chain = arbiter_host::chain::connect(&target.chain).await?;
+            let metagraph = chain.metagraph(netuid).await?;
             match target.output {
                 Output::Json => print_json(&metagraph),
                 Output::Text => {

@@ -9,7 +9,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use arbiter_host::chain::client::DevnetClient;
 use arbiter_host::validator::metrics::{self, Metrics};
 use arbiter_host::validator::{self, ValidatorConfig};
 
@@ -33,7 +32,7 @@ pub fn execute(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     let sandbox = args.sandbox.sandbox()?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let chain = Arc::new(DevnetClient::new(&config.chain.endpoint)?);
+        let chain = arbiter_host::chain::connect(&config.chain.endpoint).await?;
         let metrics = Arc::new(Metrics::default());
         let _server = match config.metrics.listen {
             Some(listen) => Some(

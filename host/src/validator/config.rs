@@ -3,7 +3,8 @@
 //!
 //! ```toml
 //! [chain]
-//! endpoint = "http://127.0.0.1:9944"  # a devnet served by `arbiter chain serve`
+//! endpoint = "http://127.0.0.1:9944"  # a devnet (`arbiter chain serve`), or a
+//!                                     # Subtensor node: ws://… or wss://…
 //! netuid = 1
 //!
 //! [key]
