@@ -112,6 +112,19 @@ async fn the_host_reads_a_subnet_and_sets_weights_on_a_real_runtime() {
             .unwrap(),
         None
     );
+
+    // A miner tells the chain where it serves.
+    let axon = Axon {
+        ip: "10.1.2.3".into(),
+        port: 8091,
+    };
+    chain
+        .serve_axon(&subnet.miners[0], netuid, &axon)
+        .await
+        .unwrap();
+    let served = chain.metagraph(netuid).await.unwrap();
+    assert_eq!(served.neurons[1].axon, Some(axon));
+    assert_eq!(served.neurons[2].axon, None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
