@@ -123,16 +123,28 @@ pub async fn set_storage(chain: &Subtensor, storage: Value) {
 }
 
 /// Stores `value` (SCALE-encoded as given) under `SubtensorModule.entry`
-/// and `keys`, by raw key: chopsticks' named form deletes a key whose value
-/// is zero or `false`, which brings back the runtime's default instead.
+/// and `keys`.
 pub async fn set_value(
     chain: &Subtensor,
     entry: &str,
     keys: impl IntoEncodableValues,
     value: impl Encode,
 ) {
+    set_pallet_value(chain, "SubtensorModule", entry, keys, value).await;
+}
+
+/// Stores `value` under `pallet.entry` and `keys`, by raw key: chopsticks'
+/// named form deletes a key whose value is zero or `false`, which brings
+/// back the runtime's default instead.
+pub async fn set_pallet_value(
+    chain: &Subtensor,
+    pallet: &str,
+    entry: &str,
+    keys: impl IntoEncodableValues,
+    value: impl Encode,
+) {
     let state = Snapshot::best(chain.node()).await.unwrap();
-    let key = state.key("SubtensorModule", entry, keys).unwrap();
+    let key = state.key(pallet, entry, keys).unwrap();
     let pair = json!([[
         format!("0x{}", hex::encode(key)),
         format!("0x{}", hex::encode(value.encode()))

@@ -3,16 +3,24 @@
 //! metagraph and hyperparameters, sets weights (`WeightsSet`), commits and
 //! reveals (`WeightsRevealed`), and writes a commitment (`Commitment`),
 //! through the same [`Chain`] trait the validator uses on the devnet, and
-//! `arbiter chain metagraph|status --chain ws://…` prints what it reads.
+//! `arbiter chain metagraph|status --chain ws://…` prints what it reads;
+//! and a runtime upgrade by `System.set_code` is followed on the same
+//! connection.
 
 use std::time::Duration;
 
 use arbiter_host::chain::commit_hash::commit_hash;
 use arbiter_host::chain::{Axon, Chain, ChainError, Metagraph, RevealCall, Rule, WeightsCall};
 use arbiter_host::subtensor::Subtensor;
+use arbiter_host::subtensor::storage::Snapshot;
+use subxt::dynamic::{Value, tx};
+use subxt::ext::scale_value::Composite;
 
-use crate::chopsticks::{Chopsticks, create_subnet, next_epoch, set_value};
+use crate::chopsticks::{
+    Chopsticks, create_subnet, new_blocks, next_epoch, set_pallet_value, set_value,
+};
 use crate::registry::{arbiter, assert_exit, json};
+use crate::support::repo_path;
 
 async fn connect(node: &Chopsticks) -> Subtensor {
     Subtensor::connect(&node.url)
@@ -210,4 +218,63 @@ async fn weights_are_committed_then_revealed_on_a_real_runtime() {
             .unwrap()
             .is_empty()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runtime_upgrade_is_followed_without_a_restart() {
+    let node = Chopsticks::start();
+    let chain = connect(&node).await;
+    let subnet = create_subnet(&chain, 1).await;
+    let before = Snapshot::best(chain.node()).await.unwrap().runtime;
+    assert_eq!(before.spec_version, 218);
+
+    // The upgrade, as the chain's governance makes one: sudo, set_code, to
+    // a runtime whose only change is its spec version (219).
+    let code = std::fs::read(repo_path("tests/fixtures/subtensor/raonet_spec219.code")).unwrap();
+    set_pallet_value(&chain, "Sudo", "Key", (), subnet.coldkey.public().0).await;
+    let set_code = Value::unnamed_variant(
+        "System",
+        [Value::named_variant(
+            "set_code",
+            [("code", Value::from_bytes(&code))],
+        )],
+    );
+    let upgrade = tx(
+        "Sudo",
+        "sudo_unchecked_weight",
+        Composite::named([
+            ("call", set_code),
+            (
+                "weight",
+                Value::named_composite([
+                    ("ref_time", Value::u128(0)),
+                    ("proof_size", Value::u128(0)),
+                ]),
+            ),
+        ]),
+    );
+    let included = chain
+        .submit_payload(&subnet.coldkey, upgrade, None)
+        .await
+        .unwrap();
+    assert!(
+        included.events.contains(&"System.CodeUpdated".to_string()),
+        "{:?} {:?}",
+        included.events,
+        included.failure
+    );
+    new_blocks(&chain, 1).await;
+
+    // The same backend, on the same connection, reads the new runtime and
+    // its metadata, and goes on reading the subnet.
+    let after = Snapshot::best(chain.node()).await.unwrap().runtime;
+    assert_eq!(after.spec_version, 219);
+    assert!(!std::sync::Arc::ptr_eq(&before, &after));
+    assert_eq!(
+        chain.metagraph(subnet.netuid).await.unwrap().neurons.len(),
+        2
+    );
+    // (Transactions are signed with the version read here. This test's
+    // runtime cannot check that: the patch changes the version it reports,
+    // not the one compiled into its own signature check.)
 }
