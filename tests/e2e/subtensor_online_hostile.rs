@@ -11,7 +11,7 @@ use std::time::Duration;
 use arbiter_host::chain::{Chain, ChainError, Rule, WeightsCall};
 use arbiter_host::subtensor::storage::Snapshot;
 use arbiter_host::subtensor::submit::{self, sign};
-use arbiter_host::subtensor::transaction::{Signable, TransactionParams};
+use arbiter_host::subtensor::transaction::{Signable, SignedTransaction, TransactionParams};
 use arbiter_host::subtensor::{Subtensor, SubtensorCall};
 use serde_json::Value;
 use subxt::ext::codec::{Compact, Decode};
@@ -50,6 +50,18 @@ fn set_weights_payload(
     .unwrap()
 }
 
+/// Submits `signed` and expects the pool to refuse it with `why`
+/// (`badProof`, `stale`).
+async fn rejected(chain: &Subtensor, signed: &SignedTransaction, why: &str) {
+    let error = submit::submit(chain.node(), signed, Duration::from_secs(30))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, ChainError::BadSignature { reason } if reason.contains(why)),
+        "{error:?}"
+    );
+}
+
 async fn nonce(chain: &Subtensor, who: &arbiter_registry::Keypair) -> u64 {
     chain
         .node()
@@ -81,7 +93,6 @@ async fn the_pool_rejects_bad_proofs_wrong_genesis_and_stale_nonces() {
     let chain = connect(&node.url).await;
     let subnet = create_subnet(&chain, 1).await;
     let call = weights(&subnet);
-    let wait = Duration::from_secs(30);
 
     // One byte of the signature flipped: `badProof`, nothing stored.
     let mut tampered = sign(
@@ -98,13 +109,7 @@ async fn the_pool_rejects_bad_proofs_wrong_genesis_and_stale_nonces() {
     let signature_byte = tampered.bytes.len() - rest.len() + 1 + 33 + 1 + 10;
     let nonce_before = nonce(&chain, &subnet.validator).await;
     tampered.bytes[signature_byte] ^= 1;
-    let error = submit::submit(chain.node(), &tampered, wait)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&error, ChainError::BadSignature { reason } if reason.contains("badProof")),
-        "{error:?}"
-    );
+    rejected(&chain, &tampered, "badProof").await;
 
     // Signed for another chain (genesis hash of zeros): `badProof` too.
     let state = Snapshot::best(chain.node()).await.unwrap();
@@ -118,13 +123,7 @@ async fn the_pool_rejects_bad_proofs_wrong_genesis_and_stale_nonces() {
     let foreign = Signable::new(&state.runtime.metadata, set_weights_payload(&call), params)
         .sign(&subnet.validator)
         .unwrap();
-    let error = submit::submit(chain.node(), &foreign, wait)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&error, ChainError::BadSignature { reason } if reason.contains("badProof")),
-        "{error:?}"
-    );
+    rejected(&chain, &foreign, "badProof").await;
     assert_eq!(nonce(&chain, &subnet.validator).await, nonce_before);
     assert!(chain.weights(subnet.netuid, 0, 0).await.unwrap().is_empty());
 
@@ -138,18 +137,16 @@ async fn the_pool_rejects_bad_proofs_wrong_genesis_and_stale_nonces() {
     )
     .await
     .unwrap();
-    let included = submit::submit(chain.node(), &good, wait).await.unwrap();
+    let included = submit::submit(chain.node(), &good, Duration::from_secs(30))
+        .await
+        .unwrap();
     assert_eq!(included.failure, None);
     assert!(
         included
             .events
             .contains(&"SubtensorModule.WeightsSet".to_string())
     );
-    let error = submit::submit(chain.node(), &good, wait).await.unwrap_err();
-    assert!(
-        matches!(&error, ChainError::BadSignature { reason } if reason.contains("stale")),
-        "{error:?}"
-    );
+    rejected(&chain, &good, "stale").await;
     let reused = sign(
         chain.node(),
         &subnet.validator,
@@ -158,13 +155,7 @@ async fn the_pool_rejects_bad_proofs_wrong_genesis_and_stale_nonces() {
     )
     .await
     .unwrap();
-    let error = submit::submit(chain.node(), &reused, wait)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&error, ChainError::BadSignature { reason } if reason.contains("stale")),
-        "{error:?}"
-    );
+    rejected(&chain, &reused, "stale").await;
     assert_eq!(nonce(&chain, &subnet.validator).await, nonce_before + 1);
 }
 
