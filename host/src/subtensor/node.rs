@@ -207,10 +207,15 @@ impl Node {
         result
     }
 
+    /// The best block's hash.
+    pub async fn best_hash(&self) -> Result<[u8; 32]> {
+        let hash: String = self.request("chain_getBlockHash", rpc_params![]).await?;
+        hash_from_hex(&hash)
+    }
+
     /// The best block's hash and number.
     pub async fn best_block(&self) -> Result<([u8; 32], u64)> {
-        let hash: String = self.request("chain_getBlockHash", rpc_params![]).await?;
-        let hash = hash_from_hex(&hash)?;
+        let hash = self.best_hash().await?;
         Ok((hash, self.block_number(hash).await?))
     }
 

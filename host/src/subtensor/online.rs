@@ -119,21 +119,31 @@ impl Subtensor {
                 ..
             } => (*netuid, *version_key, (uids.len(), values.len())),
             SubtensorCall::CommitWeights { netuid, .. }
+            | SubtensorCall::CommitTimelockedWeights { netuid, .. }
+            | SubtensorCall::CommitTimelockedMechanismWeights { netuid, .. }
             | SubtensorCall::SetCommitment { netuid, .. } => (*netuid, 0, (0, 0)),
         };
         let uid = state
             .get(SUBTENSOR, "Uids", (netuid, key.public().0))
             .await?
             .and_then(|v| value::number::<u16>(&v, "Uids").ok());
-        let required_version_key = int_or(&state, "WeightsVersionKey", netuid, 0).await?;
-        let rate_limit = int_or(&state, "WeightsSetRateLimit", netuid, 0).await?;
-        let last_update = match (uid, state.get(SUBTENSOR, "LastUpdate", (netuid,)).await?) {
-            (Some(uid), Some(v)) => value::numbers::<u64>(&v, "LastUpdate")
-                .ok()
-                .and_then(|all| all.get(usize::from(uid)).copied())
-                .unwrap_or(0),
-            _ => 0,
-        };
+        let e = Entries::read(
+            &state,
+            netuid,
+            &["WeightsVersionKey", "WeightsSetRateLimit", "LastUpdate"],
+            &[],
+        )
+        .await?;
+        let rate_limit: u64 = e.int("WeightsSetRateLimit", 0)?;
+        let last_update = uid
+            .and_then(|uid| {
+                e.ints::<u64>("LastUpdate")
+                    .ok()?
+                    .get(usize::from(uid))
+                    .copied()
+            })
+            .unwrap_or(0);
+        let required_version_key = e.int("WeightsVersionKey", 0)?;
         Ok(Context {
             netuid,
             hotkey: key.public().ss58(),
@@ -144,52 +154,6 @@ impl Subtensor {
             lengths,
         })
     }
-
-    /// The subnet must exist at this block.
-    async fn check_subnet(state: &Snapshot<'_>, netuid: u16) -> Result<()> {
-        let added = state
-            .get(SUBTENSOR, "NetworksAdded", (netuid,))
-            .await?
-            .and_then(|v| value::unwrap_newtype(&v).as_bool())
-            .unwrap_or(false);
-        if added {
-            Ok(())
-        } else {
-            Err(ChainError::NoSuchSubnet { netuid })
-        }
-    }
-}
-
-/// An integer entry keyed by netuid, or `default` if the runtime lacks it.
-async fn int_or(state: &Snapshot<'_>, entry: &str, netuid: u16, default: u64) -> Result<u64> {
-    if !has_entry(state, SUBTENSOR, entry) {
-        return Ok(default);
-    }
-    let value = state.get(SUBTENSOR, entry, (netuid,)).await?;
-    Ok(value
-        .and_then(|v| value::number(&v, entry).ok())
-        .unwrap_or(default))
-}
-
-/// A plain (unkeyed) integer entry, if the runtime has it.
-async fn plain(state: &Snapshot<'_>, entry: &str) -> Result<Option<u64>> {
-    if !has_entry(state, SUBTENSOR, entry) {
-        return Ok(None);
-    }
-    let value = state.get(SUBTENSOR, entry, ()).await?;
-    Ok(value.and_then(|v| value::number(&v, entry).ok()))
-}
-
-/// Whether the runtime at `state` has storage `pallet.entry`.
-fn has_entry(state: &Snapshot<'_>, pallet: &str, entry: &str) -> bool {
-    state
-        .runtime
-        .metadata
-        .subxt()
-        .pallet_by_name(pallet)
-        .and_then(|p| p.storage())
-        .and_then(|s| s.entry_by_name(entry))
-        .is_some()
 }
 
 /// An encoding failure: a rule refused before sending, or a runtime that
@@ -217,18 +181,35 @@ pub fn epoch_schedule(block: u64, netuid: u16, tempo: u16) -> (u64, u64) {
 struct Entries(Vec<(&'static str, Option<Decoded>)>);
 
 impl Entries {
-    /// Reads `entries` (each keyed by `netuid`) that the runtime has.
-    async fn read(state: &Snapshot<'_>, netuid: u16, entries: &[&'static str]) -> Result<Self> {
-        let mut out = Vec::with_capacity(entries.len());
-        for entry in entries {
-            let value = if has_entry(state, SUBTENSOR, entry) {
-                state.get(SUBTENSOR, entry, (netuid,)).await?
-            } else {
-                None
-            };
-            out.push((*entry, value));
+    /// Reads, in one request, whether subnet `netuid` exists and those of
+    /// its `keyed` entries and of the `plain` (unkeyed) ones the runtime
+    /// has; [`ChainError::NoSuchSubnet`] if it does not exist.
+    async fn read(
+        state: &Snapshot<'_>,
+        netuid: u16,
+        keyed: &[&'static str],
+        plain: &[&'static str],
+    ) -> Result<Self> {
+        let mut names = Vec::new();
+        let mut reads = Vec::new();
+        for entry in std::iter::once(&"NetworksAdded").chain(keyed) {
+            if state.has(SUBTENSOR, entry) {
+                names.push(*entry);
+                reads.push(state.read(SUBTENSOR, entry, (netuid,))?);
+            }
         }
-        Ok(Self(out))
+        for entry in plain {
+            if state.has(SUBTENSOR, entry) {
+                names.push(*entry);
+                reads.push(state.read(SUBTENSOR, entry, ())?);
+            }
+        }
+        let entries = Self(names.into_iter().zip(state.fetch(&reads).await?).collect());
+        if entries.flag("NetworksAdded", false) {
+            Ok(entries)
+        } else {
+            Err(ChainError::NoSuchSubnet { netuid })
+        }
     }
 
     fn value(&self, entry: &str) -> Option<&Decoded> {
@@ -317,7 +298,6 @@ impl Chain for Subtensor {
 
     async fn hyperparameters(&self, netuid: u16) -> Result<Hyperparameters> {
         let state = Snapshot::best(&self.node).await?;
-        Self::check_subnet(&state, netuid).await?;
         let e = Entries::read(
             &state,
             netuid,
@@ -339,6 +319,7 @@ impl Chain for Subtensor {
                 "CommitRevealWeightsEnabled",
                 "RevealPeriodEpochs",
             ],
+            &["StakeThreshold", "BlockEmission", "SubnetOwnerCut"],
         )
         .await?;
         let defaults = Hyperparameters::default();
@@ -355,9 +336,6 @@ impl Chain for Subtensor {
             ),
             None => (defaults.alpha_low, defaults.alpha_high),
         };
-        let stake_threshold = plain(&state, "StakeThreshold").await?;
-        let emission = plain(&state, "BlockEmission").await?;
-        let owner_cut = plain(&state, "SubnetOwnerCut").await?;
         Ok(Hyperparameters {
             tempo,
             // The chain counts the cutoff in blocks; the host in thousandths
@@ -379,7 +357,7 @@ impl Chain for Subtensor {
             max_allowed_validators: e
                 .int("MaxAllowedValidators", defaults.max_allowed_validators)?,
             max_allowed_uids: e.int("MaxAllowedUids", defaults.max_allowed_uids)?,
-            stake_threshold: stake_threshold.unwrap_or(0),
+            stake_threshold: e.int("StakeThreshold", 0)?,
             max_weights_limit: e.int("MaxWeightsLimit", defaults.max_weights_limit)?,
             min_allowed_weights: e.int("MinAllowedWeights", defaults.min_allowed_weights)?,
             weights_set_rate_limit: e
@@ -387,16 +365,13 @@ impl Chain for Subtensor {
             weights_version_key: e.int("WeightsVersionKey", 0)?,
             commit_reveal_enabled: e.flag("CommitRevealWeightsEnabled", false),
             reveal_period_epochs: e.int("RevealPeriodEpochs", defaults.reveal_period_epochs)?,
-            emission_per_block: emission.unwrap_or(defaults.emission_per_block),
-            owner_cut: owner_cut
-                .and_then(|cut| u16::try_from(cut).ok())
-                .unwrap_or(defaults.owner_cut),
+            emission_per_block: e.int("BlockEmission", defaults.emission_per_block)?,
+            owner_cut: e.int("SubnetOwnerCut", defaults.owner_cut)?,
         })
     }
 
     async fn metagraph(&self, netuid: u16) -> Result<Metagraph> {
         let state = Snapshot::best(&self.node).await?;
-        Self::check_subnet(&state, netuid).await?;
         let e = Entries::read(
             &state,
             netuid,
@@ -413,6 +388,7 @@ impl Chain for Subtensor {
                 "Consensus",
                 "ValidatorTrust",
             ],
+            &[],
         )
         .await?;
         let n: u16 = e.int("SubnetworkN", 0)?;
@@ -421,11 +397,17 @@ impl Chain for Subtensor {
             .map(|v| value::account(v, "SubnetOwner").map_err(encode_error))
             .transpose()?
             .unwrap_or(PublicKey([0; 32]));
+        // Per uid, then per hotkey: two more requests.
         let uids: Vec<u16> = (0..n).collect();
-        let hotkeys = state
-            .get_many(SUBTENSOR, "Keys", uids.iter().map(|uid| (netuid, *uid)))
-            .await?
-            .into_iter()
+        let mut reads = Vec::with_capacity(2 * uids.len());
+        for entry in ["Keys", "BlockAtRegistration"] {
+            for uid in &uids {
+                reads.push(state.read(SUBTENSOR, entry, (netuid, *uid))?);
+            }
+        }
+        let mut registered = state.fetch(&reads).await?;
+        let hotkeys = registered
+            .drain(..uids.len())
             .zip(&uids)
             .map(|(v, uid)| {
                 v.ok_or_else(|| {
@@ -434,30 +416,18 @@ impl Chain for Subtensor {
                 .and_then(|v| value::account(&v, "Keys").map_err(encode_error))
             })
             .collect::<Result<Vec<_>>>()?;
-        let registered = state
-            .get_many(
-                SUBTENSOR,
-                "BlockAtRegistration",
-                uids.iter().map(|uid| (netuid, *uid)),
-            )
-            .await?;
-        let coldkeys = state
-            .get_many(SUBTENSOR, "Owner", hotkeys.iter().map(|h| (h.0,)))
-            .await?;
-        let stakes = if has_entry(&state, SUBTENSOR, "TotalHotkeyAlpha") {
-            state
-                .get_many(
-                    SUBTENSOR,
-                    "TotalHotkeyAlpha",
-                    hotkeys.iter().map(|h| (h.0, netuid)),
-                )
-                .await?
-        } else {
-            vec![None; hotkeys.len()]
-        };
-        let axons = state
-            .get_many(SUBTENSOR, "Axons", hotkeys.iter().map(|h| (netuid, h.0)))
-            .await?;
+        let with_stake = state.has(SUBTENSOR, "TotalHotkeyAlpha");
+        let mut reads = Vec::with_capacity(3 * hotkeys.len());
+        for hotkey in &hotkeys {
+            reads.push(state.read(SUBTENSOR, "Owner", (hotkey.0,))?);
+            reads.push(state.read(SUBTENSOR, "Axons", (netuid, hotkey.0))?);
+            if with_stake {
+                reads.push(state.read(SUBTENSOR, "TotalHotkeyAlpha", (hotkey.0, netuid))?);
+            }
+        }
+        let per_hotkey = state.fetch(&reads).await?;
+        let per_hotkey: Vec<&[Option<Decoded>]> =
+            per_hotkey.chunks(if with_stake { 3 } else { 2 }).collect();
         let (permits, active) = (e.flags("ValidatorPermit")?, e.flags("Active")?);
         let (last_update, emission) = (e.ints::<u64>("LastUpdate")?, e.ints::<u64>("Emission")?);
         let incentive = e.ints::<u16>("Incentive")?;
@@ -477,17 +447,19 @@ impl Chain for Subtensor {
                 Ok(NeuronInfo {
                     uid: i as u16,
                     hotkey,
-                    coldkey: coldkeys[i]
+                    coldkey: per_hotkey[i][0]
                         .as_ref()
                         .map(|v| value::account(v, "Owner").map_err(encode_error))
                         .transpose()?
                         .unwrap_or(PublicKey([0; 32])),
-                    stake: number(&stakes[i], "TotalHotkeyAlpha"),
+                    stake: per_hotkey[i]
+                        .get(2)
+                        .map_or(0, |v| number(v, "TotalHotkeyAlpha")),
                     validator_permit: permits.get(i).copied().unwrap_or(false),
                     active: active.get(i).copied().unwrap_or(false),
                     registered_at: number(&registered[i], "BlockAtRegistration"),
                     last_update: last_update.get(i).copied().unwrap_or(0),
-                    axon: axons[i].as_ref().and_then(axon),
+                    axon: per_hotkey[i][1].as_ref().and_then(axon),
                     incentive: at(&incentive, i),
                     dividends: at(&dividends, i),
                     consensus: at(&consensus, i),

@@ -22,6 +22,14 @@ use crate::chain::{ChainError, Result};
 /// Keys asked for in one `state_queryStorageAt` request.
 const KEYS_PER_REQUEST: usize = 512;
 
+/// One storage read: an entry and a full key of it.
+#[derive(Debug, Clone)]
+pub struct Read {
+    pallet: &'static str,
+    entry: &'static str,
+    key: Vec<u8>,
+}
+
 /// The state at one block.
 pub struct Snapshot<'n> {
     node: &'n Node,
@@ -36,8 +44,15 @@ pub struct Snapshot<'n> {
 impl<'n> Snapshot<'n> {
     /// The state at the node's best block.
     pub async fn best(node: &'n Node) -> Result<Self> {
-        let (hash, number) = node.best_block().await?;
-        Self::at(node, hash, number).await
+        let hash = node.best_hash().await?;
+        // Two questions about one block, asked together.
+        let (number, runtime) = tokio::try_join!(node.block_number(hash), node.runtime_at(hash))?;
+        Ok(Self {
+            node,
+            hash,
+            number,
+            runtime,
+        })
     }
 
     /// The state at block `hash` (number `number`).
@@ -63,49 +78,55 @@ impl<'n> Snapshot<'n> {
             .map_err(|e| self.unsupported(&format!("cannot build a key of {pallet}.{entry}: {e}")))
     }
 
-    /// One value (`None` only for entries without a default).
-    pub async fn get(
+    /// A read of `pallet.entry` under `keys`, to [`Self::fetch`] with others.
+    pub fn read(
         &self,
-        pallet: &str,
-        entry: &str,
+        pallet: &'static str,
+        entry: &'static str,
         keys: impl IntoEncodableValues,
-    ) -> Result<Option<Value<u32>>> {
-        let key = self.key(pallet, entry, keys)?;
-        Ok(self
-            .get_keys(pallet, entry, vec![key])
-            .await?
-            .pop()
-            .flatten())
+    ) -> Result<Read> {
+        Ok(Read {
+            pallet,
+            entry,
+            key: self.key(pallet, entry, keys)?,
+        })
     }
 
-    /// The values of `pallet.entry` under each of `keys`, in order.
-    pub async fn get_many<K: IntoEncodableValues>(
-        &self,
-        pallet: &str,
-        entry: &str,
-        keys: impl IntoIterator<Item = K>,
-    ) -> Result<Vec<Option<Value<u32>>>> {
-        let keys = keys
-            .into_iter()
-            .map(|k| self.key(pallet, entry, k))
-            .collect::<Result<Vec<_>>>()?;
-        self.get_keys(pallet, entry, keys).await
-    }
-
-    /// The values stored under full keys of `pallet.entry`, in order.
-    async fn get_keys(
-        &self,
-        pallet: &str,
-        entry: &str,
-        keys: Vec<Vec<u8>>,
-    ) -> Result<Vec<Option<Value<u32>>>> {
+    /// The values of any reads, in order, in as few requests as
+    /// [`KEYS_PER_REQUEST`] allows (`None` only for entries without a
+    /// default).
+    pub async fn fetch(&self, reads: &[Read]) -> Result<Vec<Option<Value<u32>>>> {
+        let keys: Vec<Vec<u8>> = reads.iter().map(|r| r.key.clone()).collect();
         let mut raw = HashMap::with_capacity(keys.len());
         for chunk in keys.chunks(KEYS_PER_REQUEST) {
             raw.extend(self.query(chunk).await?);
         }
-        keys.iter()
-            .map(|key| self.decode(pallet, entry, raw.get(key).cloned().flatten()))
+        reads
+            .iter()
+            .map(|r| self.decode(r.pallet, r.entry, raw.get(&r.key).cloned().flatten()))
             .collect()
+    }
+
+    /// One value (`None` only for entries without a default).
+    pub async fn get(
+        &self,
+        pallet: &'static str,
+        entry: &'static str,
+        keys: impl IntoEncodableValues,
+    ) -> Result<Option<Value<u32>>> {
+        let read = self.read(pallet, entry, keys)?;
+        Ok(self.fetch(&[read]).await?.pop().flatten())
+    }
+
+    /// Whether the runtime has storage `pallet.entry`.
+    pub fn has(&self, pallet: &str, entry: &str) -> bool {
+        self.runtime
+            .metadata
+            .subxt()
+            .pallet_by_name(pallet)
+            .and_then(|p| p.storage())
+            .and_then(|s| s.entry_by_name(entry))
+            .is_some()
     }
 
     /// Raw values of `keys` at this block, in one request.
