@@ -23,6 +23,7 @@ mod score_cli;
 mod subtensor_online;
 mod subtensor_online_hostile;
 mod subtensor_sdk_vectors;
+mod subtensor_timelock;
 mod subtensor_vectors;
 mod support;
 mod transcript;

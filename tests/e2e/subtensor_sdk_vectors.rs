@@ -78,6 +78,19 @@ fn call(recorded: &Value) -> SubtensorCall {
             salt: u16s(&p["salt"]),
             version_key: int(&p["version_key"]),
         },
+        "commit_timelocked_weights" => SubtensorCall::CommitTimelockedWeights {
+            netuid: int(&p["netuid"]),
+            commit: unhex(&p["commit"]),
+            reveal_round: int(&p["reveal_round"]),
+            commit_reveal_version: int(&p["commit_reveal_version"]),
+        },
+        "commit_timelocked_mechanism_weights" => SubtensorCall::CommitTimelockedMechanismWeights {
+            netuid: int(&p["netuid"]),
+            mechid: int(&p["mecid"]),
+            commit: unhex(&p["commit"]),
+            reveal_round: int(&p["reveal_round"]),
+            commit_reveal_version: int(&p["commit_reveal_version"]),
+        },
         "set_commitment" => {
             let field = &p["info"]["fields"][0][0];
             let (kind, bytes) = field.as_object().unwrap().iter().next().unwrap();
@@ -104,7 +117,7 @@ fn every_validator_call_encodes_as_the_sdk_does() {
     for runtime in supported_runtimes(&vectors) {
         let metadata = metadata(runtime);
         let calls = runtime["calls"].as_array().unwrap();
-        assert_eq!(calls.len(), 9);
+        assert_eq!(calls.len(), 11);
         for recorded in calls {
             assert_eq!(
                 hex::encode(call(recorded).encode(&metadata).unwrap()),

@@ -5,6 +5,7 @@
 //! - `encode --metadata <file> <call> ...` prints a call's SCALE call data
 //!   as `0x…` for the runtime the metadata describes (the bytes the SDK's
 //!   `compose_call(...).data` gives).
+//!   `commit-timelocked-weights` encrypts the weights first (CRv4).
 //! - `commit-hash ...` prints the weight-commit hash of commit-reveal, as
 //!   the SDK's `generate_weight_hash` computes it.
 //!
@@ -17,7 +18,9 @@ use std::process::ExitCode;
 
 use arbiter_host::chain::commit_hash::commit_hash;
 use arbiter_host::subtensor::calls::check_lengths;
-use arbiter_host::subtensor::{CommitmentData, EncodeError, RuntimeMetadata, SubtensorCall};
+use arbiter_host::subtensor::{
+    CommitmentData, EncodeError, RuntimeMetadata, SubtensorCall, timelock,
+};
 use arbiter_registry::PublicKey;
 use clap::Subcommand;
 
@@ -101,6 +104,26 @@ enum CallArgs {
         #[arg(long, value_delimiter = ',')]
         salt: Vec<u16>,
     },
+    /// CRv4: the weights encrypted to a drand quicknet round, as
+    /// `SubtensorModule.commit_timelocked_weights` (or, with `--mechid`,
+    /// `commit_timelocked_mechanism_weights`), commit-reveal version 4.
+    CommitTimelockedWeights {
+        #[command(flatten)]
+        weights: WeightArgs,
+        /// The committing hotkey: SS58 or `0x` and 64 hex digits.
+        #[arg(long)]
+        hotkey: PublicKey,
+        /// The mechanism within the subnet.
+        #[arg(long)]
+        mechid: Option<u8>,
+        /// The drand quicknet round to encrypt to.
+        #[arg(long)]
+        reveal_round: u64,
+        /// The encryption's randomness, `0x` and 64 hex digits: secret, and
+        /// never reused (it alone opens the commit).
+        #[arg(long, value_parser = parse_hash)]
+        seed: [u8; 32],
+    },
     /// `Commitments.set_commitment` with one field.
     #[command(group = clap::ArgGroup::new("data").required(true))]
     SetCommitment {
@@ -117,8 +140,8 @@ enum CallArgs {
 }
 
 impl CallArgs {
-    fn into_call(self) -> SubtensorCall {
-        match self {
+    fn into_call(self) -> Result<SubtensorCall, timelock::Error> {
+        Ok(match self {
             Self::SetWeights(w) => SubtensorCall::SetWeights {
                 netuid: w.netuid,
                 uids: w.uids,
@@ -154,7 +177,38 @@ impl CallArgs {
                     None => CommitmentData::Raw(raw.map(|r| r.0).unwrap_or_default()),
                 },
             },
-        }
+            Self::CommitTimelockedWeights {
+                weights: w,
+                hotkey,
+                mechid,
+                reveal_round,
+                seed,
+            } => {
+                let commit = timelock::encrypt_commit(
+                    hotkey.0,
+                    &w.uids,
+                    &w.values,
+                    w.version_key,
+                    reveal_round,
+                    seed,
+                )?;
+                match mechid {
+                    None => SubtensorCall::CommitTimelockedWeights {
+                        netuid: w.netuid,
+                        commit,
+                        reveal_round,
+                        commit_reveal_version: timelock::COMMIT_REVEAL_VERSION,
+                    },
+                    Some(mechid) => SubtensorCall::CommitTimelockedMechanismWeights {
+                        netuid: w.netuid,
+                        mechid,
+                        commit,
+                        reveal_round,
+                        commit_reveal_version: timelock::COMMIT_REVEAL_VERSION,
+                    },
+                }
+            }
+        })
     }
 }
 
@@ -181,7 +235,7 @@ pub fn execute(args: SubtensorArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         SubtensorCommand::Encode { metadata, call } => {
             let metadata = RuntimeMetadata::from_file(&metadata)?;
-            match call.into_call().encode(&metadata) {
+            match call.into_call()?.encode(&metadata) {
                 Ok(bytes) => {
                     println!("0x{}", hex::encode(bytes));
                     Ok(ExitCode::SUCCESS)

@@ -60,6 +60,33 @@ pub enum SubtensorCall {
         /// The commit hash (`chain::commit_hash`).
         hash: [u8; 32],
     },
+    /// `SubtensorModule.commit_timelocked_weights(netuid, commit,
+    /// reveal_round, commit_reveal_version)`: CRv4, weights encrypted to a
+    /// drand round ([`super::timelock`]), which the chain decrypts itself.
+    CommitTimelockedWeights {
+        /// The subnet.
+        netuid: u16,
+        /// The ciphertext ([`super::timelock::encrypt_commit`]).
+        commit: Vec<u8>,
+        /// The drand round it is encrypted to.
+        reveal_round: u64,
+        /// The commit-reveal version (4).
+        commit_reveal_version: u16,
+    },
+    /// `SubtensorModule.commit_timelocked_mechanism_weights(netuid, mecid,
+    /// commit, reveal_round, commit_reveal_version)`: CRv4 for one mechanism.
+    CommitTimelockedMechanismWeights {
+        /// The subnet.
+        netuid: u16,
+        /// The mechanism within it.
+        mechid: u8,
+        /// The ciphertext.
+        commit: Vec<u8>,
+        /// The drand round it is encrypted to.
+        reveal_round: u64,
+        /// The commit-reveal version (4).
+        commit_reveal_version: u16,
+    },
     /// `SubtensorModule.reveal_weights(netuid, uids, values, salt,
     /// version_key)`.
     RevealWeights {
@@ -91,6 +118,10 @@ impl SubtensorCall {
             Self::SetMechanismWeights { .. } => "SubtensorModule.set_mechanism_weights",
             Self::CommitWeights { .. } => "SubtensorModule.commit_weights",
             Self::RevealWeights { .. } => "SubtensorModule.reveal_weights",
+            Self::CommitTimelockedWeights { .. } => "SubtensorModule.commit_timelocked_weights",
+            Self::CommitTimelockedMechanismWeights { .. } => {
+                "SubtensorModule.commit_timelocked_mechanism_weights"
+            }
             Self::SetCommitment { .. } => "Commitments.set_commitment",
         }
     }
@@ -107,7 +138,10 @@ impl SubtensorCall {
             } if raw.len() > MAX_COMMITMENT_BYTES => {
                 Err(Rule::CommitmentTooLarge { len: raw.len() })
             }
-            Self::CommitWeights { .. } | Self::SetCommitment { .. } => Ok(()),
+            Self::CommitWeights { .. }
+            | Self::CommitTimelockedWeights { .. }
+            | Self::CommitTimelockedMechanismWeights { .. }
+            | Self::SetCommitment { .. } => Ok(()),
         }
     }
 
@@ -143,6 +177,36 @@ impl SubtensorCall {
             Self::CommitWeights { netuid, hash } => vec![
                 ("netuid", Value::u128((*netuid).into())),
                 ("commit_hash", Value::from_bytes(hash)),
+            ],
+            Self::CommitTimelockedWeights {
+                netuid,
+                commit,
+                reveal_round,
+                commit_reveal_version,
+            } => vec![
+                ("netuid", Value::u128((*netuid).into())),
+                ("commit", Value::from_bytes(commit)),
+                ("reveal_round", Value::u128((*reveal_round).into())),
+                (
+                    "commit_reveal_version",
+                    Value::u128((*commit_reveal_version).into()),
+                ),
+            ],
+            Self::CommitTimelockedMechanismWeights {
+                netuid,
+                mechid,
+                commit,
+                reveal_round,
+                commit_reveal_version,
+            } => vec![
+                ("netuid", Value::u128((*netuid).into())),
+                ("mecid", Value::u128((*mechid).into())),
+                ("commit", Value::from_bytes(commit)),
+                ("reveal_round", Value::u128((*reveal_round).into())),
+                (
+                    "commit_reveal_version",
+                    Value::u128((*commit_reveal_version).into()),
+                ),
             ],
             Self::RevealWeights {
                 netuid,

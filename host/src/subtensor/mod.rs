@@ -17,6 +17,8 @@
 //! - [`transaction`]: signer payloads and signed transactions, with the
 //!   nonce, mortality and tip the SDK uses.
 //! - [`value`]: values decoded against the runtime's types, read by name.
+//! - [`timelock`]: timelocked commit-reveal (CRv4) commits, encrypted to a
+//!   drand round chosen as the SDK chooses it.
 //!
 //! And online, against a node ([`online::Subtensor`], the [`crate::chain::Chain`]
 //! of the real network):
@@ -41,6 +43,7 @@ pub mod online;
 pub mod runtime_api;
 pub mod storage;
 pub mod submit;
+pub mod timelock;
 pub mod transaction;
 pub mod value;
 
