@@ -24,6 +24,7 @@ mod subtensor_online;
 mod subtensor_online_hostile;
 mod subtensor_sdk_vectors;
 mod subtensor_timelock;
+mod subtensor_validator;
 mod subtensor_vectors;
 mod support;
 mod transcript;

@@ -13,7 +13,9 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use arbiter_host::chain::client::DevnetClient;
+use arbiter_host::miner::MinerChain;
 use arbiter_host::miner::{self, MinerConfig};
+use arbiter_host::subtensor::Subtensor;
 use clap::Subcommand;
 
 use super::SandboxArgs;
@@ -51,9 +53,19 @@ pub fn execute(args: MinerArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(config: MinerConfig, setup: miner::MinerSetup) -> anyhow::Result<()> {
-    let chain = DevnetClient::new(&config.chain)
-        .with_context(|| format!("cannot make a client for the chain at {}", config.chain))?;
-    let running = miner::start(setup, Arc::new(chain)).await?;
+    let chain: Arc<dyn MinerChain> =
+        if config.chain.starts_with("ws") {
+            Arc::new(
+                Subtensor::connect(&config.chain)
+                    .await
+                    .with_context(|| format!("cannot reach the node at {}", config.chain))?,
+            )
+        } else {
+            Arc::new(DevnetClient::new(&config.chain).with_context(|| {
+                format!("cannot make a client for the chain at {}", config.chain)
+            })?)
+        };
+    let running = miner::start(setup, chain).await?;
     eprintln!(
         "miner {} (uid {}) serving subnet {} on http://{} (axon {}:{}, quality {})",
         running.hotkey,

@@ -13,7 +13,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use arbiter_host::chain::client::DevnetClient;
 use arbiter_host::replay::{render, replay};
 use arbiter_host::transcript::{Transcript, published};
 use arbiter_registry::{ContentHash, Reference, Registry, StoreOptions};
@@ -29,7 +28,8 @@ pub struct ReplayArgs {
     /// Where transcripts named by root are.
     #[arg(long, value_name = "DIR")]
     transcripts: Option<PathBuf>,
-    /// The devnet to check commitments and weights against.
+    /// The chain to check commitments and weights against: a devnet's
+    /// `http://` URL or a Subtensor node's `ws://`/`wss://` endpoint.
     #[arg(long)]
     chain: Option<String>,
     /// The registry to fetch the mechanism from (URL or store directory).
@@ -77,11 +77,10 @@ pub fn execute(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             }
         };
         let chain = match &args.chain {
-            Some(url) => Some(DevnetClient::new(url)?),
+            Some(url) => Some(arbiter_host::chain::connect(url).await?),
             None => None,
         };
-        let chain = chain.as_ref().map(|c| c as &dyn arbiter_host::chain::Chain);
-        anyhow::Ok(replay(&transcript, &component, &sandbox, chain).await?)
+        anyhow::Ok(replay(&transcript, &component, &sandbox, chain.as_deref()).await?)
     })?;
     match args.output {
         Output::Json => print_json(&report)?,

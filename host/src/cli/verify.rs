@@ -31,7 +31,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use arbiter_host::chain::client::DevnetClient;
 use arbiter_host::publishing::SandboxAdmission;
 use arbiter_host::publishing::verify::{Options, Subject, Verification, verify};
 use arbiter_host::replay::render;
@@ -53,7 +52,8 @@ pub struct VerifyArgs {
     /// Also rebuild from this source directory and compare hashes.
     #[arg(long, value_name = "SOURCE_DIR")]
     rebuild: Option<PathBuf>,
-    /// For an epoch: the devnet holding the commitment and the weights.
+    /// For an epoch: the chain holding the commitment and the weights (a
+    /// devnet's `http://` URL or a Subtensor node's `ws://`/`wss://`).
     #[arg(long, value_name = "URL")]
     chain: Option<String>,
     /// For an epoch: a directory of transcripts named by root, looked in
@@ -94,22 +94,24 @@ pub fn execute(args: VerifyArgs) -> anyhow::Result<ExitCode> {
 
 fn execute_epoch(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let epoch: EpochRef = args.subject.parse().map_err(anyhow::Error::msg)?;
-    let chain = DevnetClient::new(
-        args.chain
-            .as_deref()
-            .context("verifying an epoch needs --chain <url>")?,
-    )?;
+    let endpoint = args
+        .chain
+        .as_deref()
+        .context("verifying an epoch needs --chain <url>")?;
     let registry = args.registry.open()?;
     let sandbox = args.sandbox.sandbox()?;
     let admission = SandboxAdmission::new(sandbox.clone());
-    let sources = Sources {
-        chain: &chain,
-        transcripts: args.transcripts.as_deref(),
-        registry: &registry,
-        admission: &admission,
-        sandbox: &sandbox,
-    };
-    let report = runtime()?.block_on(verify_epoch(&epoch, &sources))?;
+    let report = runtime()?.block_on(async {
+        let chain = arbiter_host::chain::connect(endpoint).await?;
+        let sources = Sources {
+            chain: chain.as_ref(),
+            transcripts: args.transcripts.as_deref(),
+            registry: &registry,
+            admission: &admission,
+            sandbox: &sandbox,
+        };
+        anyhow::Ok(verify_epoch(&epoch, &sources).await?)
+    })?;
     match args.output {
         Output::Json => print_json(&report)?,
         Output::Text => print_epoch_text(&report),

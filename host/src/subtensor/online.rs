@@ -80,6 +80,20 @@ impl Subtensor {
         submit::sign_and_submit(&self.node, key, call, nonce, self.inclusion_timeout).await
     }
 
+    /// Registers `key`'s hotkey on `netuid`, `key` signing as the coldkey
+    /// and paying the burn (`SubtensorModule.burned_register`).
+    pub async fn burned_register(&self, key: &Keypair, netuid: u16) -> Result<Receipt> {
+        let call = tx(
+            SUBTENSOR,
+            "burned_register",
+            Composite::named([
+                ("netuid", Value::u128(netuid.into())),
+                ("hotkey", Value::from_bytes(key.public().0)),
+            ]),
+        );
+        receipt(self.submit_payload(key, call, None).await?)
+    }
+
     /// Submits one of the validator's calls and turns a dispatch failure
     /// into the host's typed error.
     async fn submit_call(&self, key: &Keypair, call: SubtensorCall) -> Result<Receipt> {
@@ -153,6 +167,16 @@ impl Subtensor {
             retry_in_blocks: (last_update + rate_limit).saturating_sub(at.block_number),
             lengths,
         })
+    }
+}
+
+/// The receipt of an included call, or its dispatch error by name.
+fn receipt(included: Included) -> Result<Receipt> {
+    match included.failure {
+        None => Ok(Receipt {
+            block: included.block_number,
+        }),
+        Some((pallet, error)) => Err(ChainError::Dispatch { pallet, error }),
     }
 }
 
@@ -639,13 +663,7 @@ impl Chain for Subtensor {
                 ("placeholder2", Value::u128(0)),
             ]),
         );
-        let included = self.submit_payload(signer, call, None).await?;
-        match included.failure {
-            None => Ok(Receipt {
-                block: included.block_number,
-            }),
-            Some((pallet, error)) => Err(ChainError::Dispatch { pallet, error }),
-        }
+        receipt(self.submit_payload(signer, call, None).await?)
     }
 }
 
