@@ -2,7 +2,7 @@
 //! (chopsticks): an unreachable node, a connection dropped while a
 //! transaction is in flight, transactions the pool rejects (bad proof,
 //! wrong genesis, stale nonce), calls the runtime refuses (rate limit,
-//! version key, not registered, no permit), hotkeys replaced between
+//! version key, not registered, no such subnet), hotkeys replaced between
 //! reads, and a commitment too large to send. Each is a typed error, and
 //! nothing is sent twice.
 

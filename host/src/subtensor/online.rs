@@ -3,14 +3,16 @@
 //! Reads come from storage at one block (typed in every runtime's
 //! metadata, unlike spec 218's runtime APIs, which answer opaque bytes),
 //! batched into a few `state_queryStorageAt` requests: a metagraph of n
-//! neurons is three round trips. Writes are the offline encoder's calls
+//! neurons is three storage requests after the block's hash, number and
+//! runtime (up to n = 170; 512 keys a request). Writes are the offline encoder's calls
 //! ([`SubtensorCall`]), signed and submitted by [`super::submit`]; a call
 //! refused in its block comes back as the devnet's typed [`Rule`] with the
 //! numbers filled from the chain (blocks to wait, version key required).
 //!
-//! Mechanism 0 reads and writes work on every runtime; `mechid > 0` needs a
-//! runtime with `set_mechanism_weights` (spec 4xx) and is refused as
-//! `MechanismDoesNotExist` elsewhere.
+//! Mechanism 0 reads and writes work on every runtime. For `mechid > 0`,
+//! `set_weights` needs a runtime with `set_mechanism_weights` (spec 4xx)
+//! and is refused as `MechanismDoesNotExist` elsewhere; commit and reveal
+//! are refused so on every runtime (not built for mechanisms yet).
 
 use std::net::Ipv4Addr;
 use std::time::Duration;

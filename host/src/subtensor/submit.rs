@@ -100,13 +100,21 @@ pub async fn sign(
 pub async fn submit(node: &Node, signed: &SignedTransaction, wait: Duration) -> Result<Included> {
     let tx_hash = signed.hash;
     let unconfirmed = |reason: String| ChainError::Unconfirmed { tx_hash, reason };
+    // A request that timed out or lost its connection may have reached the
+    // node: its fate is unknown from here on.
     let mut watch = node
         .subscribe::<serde_json::Value>(
             "author_submitAndWatchExtrinsic",
             rpc_params![to_hex(&signed.bytes)],
             "author_unwatchExtrinsic",
         )
-        .await?;
+        .await
+        .map_err(|e| match e {
+            ChainError::Transport { .. } | ChainError::Timeout { .. } => {
+                unconfirmed(format!("sending failed: {e}"))
+            }
+            other => other,
+        })?;
     let deadline = tokio::time::Instant::now() + wait;
     let block_hash = loop {
         let status = match tokio::time::timeout_at(deadline, watch.next()).await {
@@ -120,18 +128,28 @@ pub async fn submit(node: &Node, signed: &SignedTransaction, wait: Duration) -> 
             Ok(Some(Err(e))) => return Err(unconfirmed(format!("the connection failed: {e}"))),
             Ok(Some(Ok(status))) => status,
         };
-        match in_block(&status)? {
+        match in_block(&status, tx_hash)? {
             Some(hash) => break hash,
             None => tracing::debug!(%status, tx = %to_hex(&tx_hash), "transaction status"),
         }
     };
-    outcome(node, block_hash, tx_hash).await
+    // In a block: whatever goes wrong reading what it did, it must not be
+    // sent again.
+    outcome(node, block_hash, tx_hash)
+        .await
+        .map_err(|e| match e {
+            ChainError::Unconfirmed { .. } => e,
+            other => unconfirmed(format!(
+                "in block {} but its outcome could not be read: {other}",
+                to_hex(&block_hash)
+            )),
+        })
 }
 
 /// The block hash of an `inBlock`/`finalized` status, `None` for progress
 /// (`ready`, `broadcast`, ...), an error for a status that ends the
-/// transaction's life (`invalid`, `dropped`, `usurped`).
-fn in_block(status: &serde_json::Value) -> Result<Option<[u8; 32]>> {
+/// watch (`invalid`, `usurped`; `dropped` is `Unconfirmed`: it may land).
+fn in_block(status: &serde_json::Value, tx_hash: [u8; 32]) -> Result<Option<[u8; 32]>> {
     if let Some(object) = status.as_object() {
         for name in ["inBlock", "finalized"] {
             if let Some(hash) = object.get(name).and_then(|h| h.as_str()) {
@@ -147,10 +165,15 @@ fn in_block(status: &serde_json::Value) -> Result<Option<[u8; 32]>> {
         }
     }
     match status.as_str() {
-        Some(fate @ ("invalid" | "dropped")) => Err(ChainError::BadSignature {
-            reason: format!(
-                "the pool reports the transaction {fate} (a stale nonce or an expired era)"
-            ),
+        Some("invalid") => Err(ChainError::BadSignature {
+            reason: "the pool found the transaction invalid (a stale nonce or an expired era)"
+                .into(),
+        }),
+        // Dropped by this node's full pool, but perhaps already passed on
+        // to others: it may still land.
+        Some("dropped") => Err(ChainError::Unconfirmed {
+            tx_hash,
+            reason: "dropped from the node's pool".into(),
         }),
         _ => Ok(None),
     }
@@ -202,9 +225,13 @@ async fn outcome(node: &Node, block_hash: [u8; 32], tx_hash: [u8; 32]) -> Result
             continue;
         };
         if pallet == "System" && event == "ExtrinsicFailed" {
-            failure = fields
-                .at("dispatch_error")
-                .and_then(|e| super::dispatch::name(&state.runtime.metadata, e));
+            // A failure is one even when its error cannot be named.
+            failure = Some(
+                fields
+                    .at("dispatch_error")
+                    .and_then(|e| super::dispatch::name(&state.runtime.metadata, e))
+                    .unwrap_or_else(|| ("System".into(), "ExtrinsicFailed".into())),
+            );
         }
         events.push(format!("{pallet}.{event}"));
     }

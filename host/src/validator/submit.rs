@@ -167,10 +167,18 @@ impl Target<'_> {
     }
 }
 
-/// Whether a refusal can never succeed by waiting (so the epoch is given
-/// up rather than retried).
+/// Whether a refusal can never succeed by waiting, or a retry could send
+/// the weights twice (so the epoch is given up rather than retried): a
+/// rule with nothing to wait for, a dispatch error the host does not name,
+/// or a transaction whose fate is unknown.
 pub fn is_permanent(error: &ChainError) -> bool {
-    matches!(error, ChainError::Rule(rule) if rule.retry_in_blocks().is_none() && !matches!(rule, Rule::RevealTooEarly { .. }))
+    match error {
+        ChainError::Rule(rule) => {
+            rule.retry_in_blocks().is_none() && !matches!(rule, Rule::RevealTooEarly { .. })
+        }
+        ChainError::Dispatch { .. } | ChainError::Unconfirmed { .. } => true,
+        _ => false,
+    }
 }
 
 /// A fresh, secret commit-reveal salt (8 random u16).
