@@ -50,6 +50,24 @@ fn set_weights_payload(
     .unwrap()
 }
 
+/// The validator's `set_weights` of `call`, signed for the best block with
+/// the account's next nonce or `nonce`.
+async fn signed_weights(
+    chain: &Subtensor,
+    subnet: &TestSubnet,
+    call: &WeightsCall,
+    nonce: Option<u64>,
+) -> SignedTransaction {
+    sign(
+        chain.node(),
+        &subnet.validator,
+        set_weights_payload(call),
+        nonce,
+    )
+    .await
+    .unwrap()
+}
+
 /// Submits `signed` and expects the pool to refuse it with `why`
 /// (`badProof`, `stale`).
 async fn rejected(chain: &Subtensor, signed: &SignedTransaction, why: &str) {
@@ -95,14 +113,7 @@ async fn the_pool_rejects_bad_proofs_wrong_genesis_and_stale_nonces() {
     let call = weights(&subnet);
 
     // One byte of the signature flipped: `badProof`, nothing stored.
-    let mut tampered = sign(
-        chain.node(),
-        &subnet.validator,
-        set_weights_payload(&call),
-        None,
-    )
-    .await
-    .unwrap();
+    let mut tampered = signed_weights(&chain, &subnet, &call, None).await;
     // compact(length) ‖ 0x84 ‖ MultiAddress::Id(32 bytes) ‖ 0x01 ‖ signature
     let mut rest = &tampered.bytes[..];
     Compact::<u32>::decode(&mut rest).unwrap();
@@ -129,14 +140,7 @@ async fn the_pool_rejects_bad_proofs_wrong_genesis_and_stale_nonces() {
 
     // A good one lands; sending its bytes again, or signing with its
     // nonce, is `stale`.
-    let good = sign(
-        chain.node(),
-        &subnet.validator,
-        set_weights_payload(&call),
-        None,
-    )
-    .await
-    .unwrap();
+    let good = signed_weights(&chain, &subnet, &call, None).await;
     let included = submit::submit(chain.node(), &good, Duration::from_secs(30))
         .await
         .unwrap();
@@ -147,14 +151,7 @@ async fn the_pool_rejects_bad_proofs_wrong_genesis_and_stale_nonces() {
             .contains(&"SubtensorModule.WeightsSet".to_string())
     );
     rejected(&chain, &good, "stale").await;
-    let reused = sign(
-        chain.node(),
-        &subnet.validator,
-        set_weights_payload(&call),
-        Some(nonce_before),
-    )
-    .await
-    .unwrap();
+    let reused = signed_weights(&chain, &subnet, &call, Some(nonce_before)).await;
     rejected(&chain, &reused, "stale").await;
     assert_eq!(nonce(&chain, &subnet.validator).await, nonce_before + 1);
 }

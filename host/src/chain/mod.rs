@@ -106,10 +106,16 @@ pub trait Chain: Send + Sync {
     async fn serve_axon(&self, signer: &Keypair, netuid: u16, axon: &Axon) -> Result<Receipt>;
 }
 
+/// Whether `endpoint` names a Subtensor node (`ws://`, `wss://`) rather
+/// than a devnet (`http://`, `https://`).
+pub fn is_subtensor(endpoint: &str) -> bool {
+    endpoint.starts_with("ws://") || endpoint.starts_with("wss://")
+}
+
 /// The chain at `endpoint`: a devnet served by `arbiter chain serve`
 /// (`http://`, `https://`) or a Subtensor node (`ws://`, `wss://`).
 pub async fn connect(endpoint: &str) -> Result<std::sync::Arc<dyn Chain>> {
-    if endpoint.starts_with("ws://") || endpoint.starts_with("wss://") {
+    if is_subtensor(endpoint) {
         Ok(std::sync::Arc::new(
             crate::subtensor::Subtensor::connect(endpoint).await?,
         ))

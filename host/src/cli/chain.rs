@@ -154,15 +154,6 @@ struct Target {
     output: Output,
 }
 
-/// The genesis hash of the chain at `endpoint`.
-async fn genesis(endpoint: &str) -> anyhow::Result<[u8; 32]> {
-    if endpoint.starts_with("ws") {
-        Ok(Subtensor::connect(endpoint).await?.node().genesis())
-    } else {
-        Ok(DevnetClient::new(endpoint)?.genesis().await?)
-    }
-}
-
 impl Target {
     fn client(&self) -> anyhow::Result<DevnetClient> {
         Ok(DevnetClient::new(&self.chain)?)
@@ -185,9 +176,15 @@ async fn run(command: ChainCommand) -> anyhow::Result<()> {
             genesis_seed,
         } => serve(listen, data, block_time_ms, manual, genesis_seed).await,
         ChainCommand::Status { target } => {
-            let chain = arbiter_host::chain::connect(&target.chain).await?;
-            let head = chain.head().await?;
-            let genesis = format!("0x{}", hex::encode(genesis(&target.chain).await?));
+            // One connection for both answers.
+            let (head, genesis) = if arbiter_host::chain::is_subtensor(&target.chain) {
+                let node = Subtensor::connect(&target.chain).await?;
+                (node.head().await?, node.node().genesis())
+            } else {
+                let devnet = target.client()?;
+                (devnet.head().await?, devnet.genesis().await?)
+            };
+            let genesis = format!("0x{}", hex::encode(genesis));
             match target.output {
                 Output::Json => {
                     print_json(&serde_json::json!({ "head": head, "genesis": genesis }))

@@ -54,7 +54,7 @@ pub fn execute(args: MinerArgs) -> anyhow::Result<ExitCode> {
 
 async fn serve(config: MinerConfig, setup: miner::MinerSetup) -> anyhow::Result<()> {
     let chain: Arc<dyn MinerChain> =
-        if config.chain.starts_with("ws") {
+        if arbiter_host::chain::is_subtensor(&config.chain) {
             Arc::new(
                 Subtensor::connect(&config.chain)
                     .await

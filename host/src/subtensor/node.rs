@@ -72,23 +72,22 @@ impl Runtime {
             spec_version,
             reason,
         };
-        let m = metadata.subxt();
-        for (pallet, call) in REQUIRED_CALLS {
-            m.pallet_by_name(pallet)
-                .and_then(|p| p.call_variant_by_name(call))
-                .ok_or_else(|| unsupported(format!("no call {pallet}.{call}")))?;
-        }
-        for (pallet, entry) in REQUIRED_STORAGE {
-            m.pallet_by_name(pallet)
-                .and_then(|p| p.storage())
-                .and_then(|s| s.entry_by_name(entry))
-                .ok_or_else(|| unsupported(format!("no storage {pallet}.{entry}")))?;
-        }
-        Ok(Self {
+        let runtime = Self {
             spec_version,
             transaction_version,
             metadata,
-        })
+        };
+        for (pallet, call) in REQUIRED_CALLS {
+            if !runtime.has_call(pallet, call) {
+                return Err(unsupported(format!("no call {pallet}.{call}")));
+            }
+        }
+        for (pallet, entry) in REQUIRED_STORAGE {
+            if !runtime.has_storage(pallet, entry) {
+                return Err(unsupported(format!("no storage {pallet}.{entry}")));
+            }
+        }
+        Ok(runtime)
     }
 
     /// Whether the runtime has `pallet.call`.
@@ -97,6 +96,16 @@ impl Runtime {
             .subxt()
             .pallet_by_name(pallet)
             .and_then(|p| p.call_variant_by_name(call))
+            .is_some()
+    }
+
+    /// Whether the runtime has storage `pallet.entry`.
+    pub fn has_storage(&self, pallet: &str, entry: &str) -> bool {
+        self.metadata
+            .subxt()
+            .pallet_by_name(pallet)
+            .and_then(|p| p.storage())
+            .and_then(|s| s.entry_by_name(entry))
             .is_some()
     }
 }
@@ -127,7 +136,7 @@ impl Node {
     /// Connects to the node at `url` (`ws://` or `wss://`) and reads its
     /// genesis hash and current runtime.
     pub async fn connect(url: &str) -> Result<Self> {
-        if !(url.starts_with("ws://") || url.starts_with("wss://")) {
+        if !crate::chain::is_subtensor(url) {
             return Err(ChainError::InvalidRequest {
                 reason: format!("a Subtensor endpoint is ws:// or wss://, not {url}"),
             });
@@ -142,11 +151,6 @@ impl Node {
             runtime: Mutex::new(Arc::new(runtime)),
             genesis,
         })
-    }
-
-    /// The endpoint.
-    pub fn url(&self) -> &str {
-        &self.url
     }
 
     /// The chain's genesis hash (signed into every transaction).
@@ -165,22 +169,23 @@ impl Node {
         Ok(client)
     }
 
-    /// Forgets the connection after a transport failure.
-    async fn drop_client(&self) {
-        *self.client.lock().await = None;
+    /// Passes `result` on, forgetting the connection if it failed in
+    /// transport (the next request dials again).
+    async fn forget_if_broken<T>(&self, result: Result<T>) -> Result<T> {
+        if matches!(
+            result,
+            Err(ChainError::Transport { .. } | ChainError::Timeout { .. })
+        ) {
+            *self.client.lock().await = None;
+        }
+        result
     }
 
     /// One request, bounded by [`REQUEST_TIMEOUT`].
     pub async fn request<T: DeserializeOwned>(&self, method: &str, params: RpcParams) -> Result<T> {
         let client = self.client().await?;
-        let result = call(&client, method, params).await;
-        if matches!(
-            result,
-            Err(ChainError::Transport { .. } | ChainError::Timeout { .. })
-        ) {
-            self.drop_client().await;
-        }
-        result
+        self.forget_if_broken(call(&client, method, params).await)
+            .await
     }
 
     /// A subscription (`author_submitAndWatchExtrinsic`, ...).
@@ -198,13 +203,7 @@ impl Node {
         .await
         .map_err(|_| timeout(REQUEST_TIMEOUT))
         .and_then(|r| r.map_err(rpc_error));
-        if matches!(
-            result,
-            Err(ChainError::Transport { .. } | ChainError::Timeout { .. })
-        ) {
-            self.drop_client().await;
-        }
-        result
+        self.forget_if_broken(result).await
     }
 
     /// The best block's hash.
@@ -300,27 +299,21 @@ async fn fetch_runtime(client: &RpcClient, at: Option<[u8; 32]>) -> Result<Runti
 /// words (a transaction pool's `1010 Invalid Transaction` is a bad
 /// signature or nonce); anything else is the transport's.
 pub fn rpc_error(error: subxt::rpcs::Error) -> ChainError {
-    match error {
-        subxt::rpcs::Error::User(e) if e.code == 1010 || e.code == 1014 => {
-            ChainError::BadSignature {
-                reason: format!(
-                    "{}{}",
-                    e.message,
-                    e.data.map(|d| format!(": {}", d.get())).unwrap_or_default()
-                ),
-            }
+    let subxt::rpcs::Error::User(e) = error else {
+        return ChainError::Transport {
+            reason: error.to_string(),
+        };
+    };
+    let words = match &e.data {
+        Some(data) => format!("{}: {}", e.message, data.get()),
+        None => e.message.clone(),
+    };
+    if e.code == 1010 || e.code == 1014 {
+        ChainError::BadSignature { reason: words }
+    } else {
+        ChainError::InvalidRequest {
+            reason: format!("the node refused the request ({}): {words}", e.code),
         }
-        subxt::rpcs::Error::User(e) => ChainError::InvalidRequest {
-            reason: format!(
-                "the node refused the request ({}): {}{}",
-                e.code,
-                e.message,
-                e.data.map(|d| format!(": {}", d.get())).unwrap_or_default()
-            ),
-        },
-        other => ChainError::Transport {
-            reason: other.to_string(),
-        },
     }
 }
 

@@ -120,13 +120,7 @@ impl<'n> Snapshot<'n> {
 
     /// Whether the runtime has storage `pallet.entry`.
     pub fn has(&self, pallet: &str, entry: &str) -> bool {
-        self.runtime
-            .metadata
-            .subxt()
-            .pallet_by_name(pallet)
-            .and_then(|p| p.storage())
-            .and_then(|s| s.entry_by_name(entry))
-            .is_some()
+        self.runtime.has_storage(pallet, entry)
     }
 
     /// Raw values of `keys` at this block, in one request.
