@@ -77,6 +77,7 @@ async fn the_host_reads_a_subnet_and_sets_weights_on_a_real_runtime() {
     let hyper = chain.hyperparameters(netuid).await.unwrap();
     assert_eq!(hyper.weights_set_rate_limit, 0);
     assert!(!hyper.commit_reveal_enabled);
+    assert_eq!(hyper.commit_reveal_version, 2, "spec 218 has no CRv4");
 
     let receipt = chain
         .set_weights(

@@ -10,7 +10,7 @@ use subxt::ext::codec::{Decode, Encode};
 
 /// Drand quicknet round 1000's signature, as published by drand (and
 /// hardcoded in the `timelock` crate's own tests).
-const ROUND_1000_SIGNATURE: &str = "b44679b9a59af2ec876b1a6b1ad52ea9b1615fc3982b19576350f93447cb1125e342b73a8dd2bacbe47e4b6b63ed5e39";
+pub const ROUND_1000_SIGNATURE: &str = "b44679b9a59af2ec876b1a6b1ad52ea9b1615fc3982b19576350f93447cb1125e342b73a8dd2bacbe47e4b6b63ed5e39";
 
 const HOTKEY: [u8; 32] = {
     let mut key = [0u8; 32];

@@ -30,8 +30,8 @@ use serde::{Deserialize, Serialize};
 
 pub use error::{ChainError, Result, Rule};
 pub use types::{
-    Axon, BlockInfo, Commitment, Hyperparameters, MAX_COMMITMENT_BYTES, Metagraph, NeuronInfo,
-    Receipt, hex_bytes, hex32,
+    Axon, BlockInfo, COMMIT_REVEAL_HASH, COMMIT_REVEAL_TIMELOCK, Commitment, Hyperparameters,
+    MAX_COMMITMENT_BYTES, Metagraph, NeuronInfo, Receipt, TimelockedCommit, hex_bytes, hex32,
 };
 
 /// A weight vector as submitted: `uids[i]` gets `values[i]`.
@@ -99,11 +99,51 @@ pub trait Chain: Send + Sync {
     /// Reveals committed weights.
     async fn reveal_weights(&self, signer: &Keypair, reveal: &RevealCall) -> Result<Receipt>;
 
+    /// Commits weights timelock-encrypted to a drand round (commit-reveal
+    /// version 4): the chain opens and applies them itself once the round
+    /// is published, so nothing is revealed by the validator. The backend
+    /// picks the round as the Bittensor SDK does; all the encryption's
+    /// randomness comes from `seed` (secret, one per commit), so the same
+    /// weights, round and seed always give the same ciphertext.
+    ///
+    /// Chains that run only hash commits (the devnet) refuse it, as their
+    /// [`Hyperparameters::commit_reveal_version`] says they would.
+    async fn commit_timelocked_weights(
+        &self,
+        signer: &Keypair,
+        call: &WeightsCall,
+        seed: [u8; 32],
+    ) -> Result<TimelockedCommit> {
+        let _ = (signer, seed);
+        Err(hash_commits_only(call.netuid))
+    }
+
+    /// `hotkey`'s timelocked commits on a subnet's mechanism that the chain
+    /// has not opened yet.
+    async fn timelocked_commits(
+        &self,
+        netuid: u16,
+        mechid: u8,
+        hotkey: &PublicKey,
+    ) -> Result<Vec<TimelockedCommit>> {
+        let _ = (mechid, hotkey);
+        Err(hash_commits_only(netuid))
+    }
+
     /// Stores a `Raw` commitment of at most [`MAX_COMMITMENT_BYTES`].
     async fn set_commitment(&self, signer: &Keypair, netuid: u16, data: &[u8]) -> Result<Receipt>;
 
     /// Tells the chain where the signer's axon serves.
     async fn serve_axon(&self, signer: &Keypair, netuid: u16, axon: &Axon) -> Result<Receipt>;
+}
+
+/// The refusal of a timelocked commit by a chain that runs hash commits.
+fn hash_commits_only(netuid: u16) -> ChainError {
+    ChainError::InvalidRequest {
+        reason: format!(
+            "this chain takes commit-reveal version {COMMIT_REVEAL_HASH} (hash commits) on subnet {netuid}, not timelocked commits"
+        ),
+    }
 }
 
 /// Whether `endpoint` names a Subtensor node (`ws://`, `wss://`) rather

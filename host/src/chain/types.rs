@@ -61,6 +61,12 @@ pub struct Hyperparameters {
     pub commit_reveal_enabled: bool,
     /// Epochs between a commit and its reveal.
     pub reveal_period_epochs: u64,
+    /// How commit-reveal works (`CommitRevealWeightsVersion`): 2, a hash
+    /// commit the validator reveals itself; 4 (CRv4), the weights
+    /// timelock-encrypted to a drand round, which the chain opens and
+    /// applies. The devnet runs 2 only (so, unlike the other defaults,
+    /// this is not the upstream default of 4).
+    pub commit_reveal_version: u16,
     /// Alpha emitted to the subnet per block, in rao.
     pub emission_per_block: u64,
     /// The subnet owner's cut of emission, /65535.
@@ -89,11 +95,18 @@ impl Default for Hyperparameters {
             weights_version_key: 0,
             commit_reveal_enabled: true,
             reveal_period_epochs: 1,
+            commit_reveal_version: COMMIT_REVEAL_HASH,
             emission_per_block: 1_000_000_000,
             owner_cut: 11_796,
         }
     }
 }
+
+/// [`Hyperparameters::commit_reveal_version`] of hash commits and reveals.
+pub const COMMIT_REVEAL_HASH: u16 = 2;
+
+/// [`Hyperparameters::commit_reveal_version`] of timelocked commits (CRv4).
+pub const COMMIT_REVEAL_TIMELOCK: u16 = 4;
 
 impl Hyperparameters {
     /// Blocks without setting weights after which a uid is inactive.
@@ -179,6 +192,18 @@ pub struct Commitment {
     /// The data.
     #[serde(with = "hex_bytes")]
     pub data: Vec<u8>,
+}
+
+/// A timelocked weight commit (CRv4) waiting for its drand round.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelockedCommit {
+    /// The block it was made in.
+    pub block: u64,
+    /// The ciphertext.
+    #[serde(with = "hex_bytes")]
+    pub commit: Vec<u8>,
+    /// The drand round that opens it.
+    pub reveal_round: u64,
 }
 
 /// The largest `Raw` commitment the chain accepts.

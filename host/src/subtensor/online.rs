@@ -9,6 +9,14 @@
 //! refused in its block comes back as the devnet's typed [`Rule`] with the
 //! numbers filled from the chain (blocks to wait, version key required).
 //!
+//! A subnet's epochs are the runtime's own: `SubnetEpochIndex` and
+//! `LastEpochBlock` where it stores them (spec 4xx), spec 218's modulo
+//! schedule otherwise. On runtimes with timelocked commit-reveal (CRv4),
+//! commit-reveal subnets report version 4 and take
+//! `commit_timelocked_mechanism_weights`, the round and ciphertext made by
+//! [`super::timelock`] from the schedule read at the head, as the SDK
+//! makes them.
+//!
 //! Mechanism 0 reads and writes work on every runtime. For `mechid > 0`,
 //! `set_weights` needs a runtime with `set_mechanism_weights` (spec 4xx)
 //! and is refused as `MechanismDoesNotExist` elsewhere; commit and reveal
@@ -24,14 +32,16 @@ use subxt::ext::scale_value::{At, Composite, ValueDef};
 use subxt::transactions::DynamicPayload;
 
 use super::dispatch::{self, Context};
-use super::node::Node;
+use super::node::{Node, Runtime};
 use super::storage::Snapshot;
 use super::submit::{self, INCLUSION_TIMEOUT, Included};
+use super::timelock::{self, EpochSchedule};
 use super::value;
 use super::{CommitmentData, EncodeError, SubtensorCall};
 use crate::chain::{
-    Axon, BlockInfo, Chain, ChainError, Commitment, Hyperparameters, Metagraph, NeuronInfo,
-    Receipt, Result, RevealCall, Rule, WeightsCall,
+    Axon, BlockInfo, COMMIT_REVEAL_HASH, COMMIT_REVEAL_TIMELOCK, Chain, ChainError, Commitment,
+    Hyperparameters, Metagraph, NeuronInfo, Receipt, Result, RevealCall, Rule, TimelockedCommit,
+    WeightsCall,
 };
 
 /// A value decoded against the runtime's types.
@@ -193,18 +203,110 @@ fn encode_error(error: EncodeError) -> ChainError {
     }
 }
 
-/// The epoch schedule of Subtensor: subnet `netuid` runs its epoch at the
-/// blocks where `(block + netuid + 1) % (tempo + 1) == tempo`
-/// (`blocks_until_next_epoch` reaching 0). Returns `(epochs run up to
-/// block, the block of the last one)`.
+/// The epoch schedule of runtimes that do not store it (spec 218): subnet
+/// `netuid` runs its epoch at the blocks where `(block + netuid + 1) %
+/// (tempo + 1) == tempo` (`blocks_until_next_epoch` reaching 0), and never
+/// at tempo 0. Returns `(epochs run up to block, the block of the last
+/// one)`, `(0, 0)` at tempo 0.
 pub fn epoch_schedule(block: u64, netuid: u16, tempo: u16) -> (u64, u64) {
+    if tempo == 0 {
+        return (0, 0);
+    }
     let period = u64::from(tempo) + 1;
     let shifted = block + u64::from(netuid) + 2;
     (shifted / period, block.saturating_sub(shifted % period))
 }
 
+/// Where a subnet's epochs stand at `block`, `(epochs run, block of the
+/// last one)`, as the runtime counts them: its `SubnetEpochIndex` and
+/// `LastEpochBlock` where it stores them (spec 4xx, whose epochs follow
+/// `LastEpochBlock`, owner-triggered epochs and tempo changes), else
+/// [`epoch_schedule`].
+fn epochs(e: &Entries, block: u64, netuid: u16) -> Result<(u64, u64)> {
+    if e.value("SubnetEpochIndex").is_some() && e.value("LastEpochBlock").is_some() {
+        return Ok((e.int("SubnetEpochIndex", 0)?, e.int("LastEpochBlock", 0)?));
+    }
+    Ok(epoch_schedule(block, netuid, e.int("Tempo", 360)?))
+}
+
+/// The CRv4 commit call the runtime has, if any:
+/// `commit_timelocked_mechanism_weights` (spec 4xx; the one the SDK sends)
+/// or `commit_timelocked_weights` (mechanism 0 only).
+fn timelock_call(runtime: &Runtime) -> Option<&'static str> {
+    [
+        "commit_timelocked_mechanism_weights",
+        "commit_timelocked_weights",
+    ]
+    .into_iter()
+    .find(|call| runtime.has_call(SUBTENSOR, call))
+}
+
+/// What [`timelock::reveal_round`] needs, read at `state` as the SDK's
+/// `get_encrypted_commit_v2` reads it: the subnet's epoch schedule (each
+/// entry 0 where the runtime lacks it), its reveal period, the runtime's
+/// block time (`Aura.SlotDuration`, 12 s where it has none) and, for
+/// "now", the block's timestamp where the SDK reads the wall clock.
+async fn timelock_inputs(
+    state: &Snapshot<'_>,
+    netuid: u16,
+) -> Result<(EpochSchedule, u64, f64, f64)> {
+    let e = Entries::read(
+        state,
+        netuid,
+        &[
+            "Tempo",
+            "RevealPeriodEpochs",
+            "LastEpochBlock",
+            "PendingEpochAt",
+            "SubnetEpochIndex",
+            "BlocksSinceLastStep",
+        ],
+        &[],
+    )
+    .await?;
+    let schedule = EpochSchedule {
+        last_epoch_block: e.int("LastEpochBlock", 0)?,
+        pending_epoch_at: e.int("PendingEpochAt", 0)?,
+        subnet_epoch_index: e.int("SubnetEpochIndex", 0)?,
+        tempo: e.int("Tempo", 360)?,
+        blocks_since_last_step: e.int("BlocksSinceLastStep", 0)?,
+        current_block: state.number,
+    };
+    let now_ms: u64 = state
+        .get("Timestamp", "Now", ())
+        .await?
+        .map(|v| value::number(&v, "Timestamp.Now").map_err(|e| state.unreadable(e)))
+        .transpose()?
+        .unwrap_or(0);
+    let slot_ms = state
+        .runtime
+        .metadata
+        .subxt()
+        .pallet_by_name("Aura")
+        .and_then(|aura| aura.constant_by_name("SlotDuration"))
+        .and_then(|slot| <[u8; 8]>::try_from(slot.value()).ok())
+        .map_or(12_000, u64::from_le_bytes);
+    Ok((
+        schedule,
+        e.int("RevealPeriodEpochs", 1)?,
+        slot_ms as f64 / 1000.0,
+        now_ms as f64 / 1000.0,
+    ))
+}
+
+/// A CRv4 failure before anything was sent.
+fn timelock_error(netuid: u16, error: timelock::Error) -> ChainError {
+    ChainError::InvalidRequest {
+        reason: format!("no timelocked commit on subnet {netuid}: {error}"),
+    }
+}
+
 /// The values read for a metagraph, by entry name.
-struct Entries(Vec<(&'static str, Option<Decoded>)>);
+struct Entries {
+    values: Vec<(&'static str, Option<Decoded>)>,
+    /// The runtime's spec version, to name in errors.
+    spec_version: u32,
+}
 
 impl Entries {
     /// Reads, in one request, whether subnet `netuid` exists and those of
@@ -230,7 +332,10 @@ impl Entries {
                 reads.push(state.read(SUBTENSOR, entry, ())?);
             }
         }
-        let entries = Self(names.into_iter().zip(state.fetch(&reads).await?).collect());
+        let entries = Self {
+            values: names.into_iter().zip(state.fetch(&reads).await?).collect(),
+            spec_version: state.runtime.spec_version,
+        };
         if entries.flag("NetworksAdded", false) {
             Ok(entries)
         } else {
@@ -239,7 +344,7 @@ impl Entries {
     }
 
     fn value(&self, entry: &str) -> Option<&Decoded> {
-        self.0
+        self.values
             .iter()
             .find(|(name, _)| *name == entry)
             .and_then(|(_, v)| v.as_ref())
@@ -247,8 +352,16 @@ impl Entries {
 
     fn int<T: TryFrom<u128>>(&self, entry: &str, default: T) -> Result<T> {
         self.value(entry)
-            .map(|v| value::number(v, entry).map_err(encode_error))
+            .map(|v| value::number(v, entry).map_err(|e| self.unreadable(e)))
             .unwrap_or(Ok(default))
+    }
+
+    /// A value not shaped as the host reads it.
+    fn unreadable(&self, error: EncodeError) -> ChainError {
+        ChainError::UnsupportedRuntime {
+            spec_version: self.spec_version,
+            reason: error.to_string(),
+        }
     }
 
     fn flag(&self, entry: &str, default: bool) -> bool {
@@ -259,13 +372,13 @@ impl Entries {
 
     fn ints<T: TryFrom<u128>>(&self, entry: &str) -> Result<Vec<T>> {
         self.value(entry)
-            .map(|v| value::numbers(v, entry).map_err(encode_error))
+            .map(|v| value::numbers(v, entry).map_err(|e| self.unreadable(e)))
             .unwrap_or(Ok(Vec::new()))
     }
 
     fn flags(&self, entry: &str) -> Result<Vec<bool>> {
         self.value(entry)
-            .map(|v| value::flags(v, entry).map_err(encode_error))
+            .map(|v| value::flags(v, entry).map_err(|e| self.unreadable(e)))
             .unwrap_or(Ok(Vec::new()))
     }
 }
@@ -345,9 +458,20 @@ impl Chain for Subtensor {
                 "CommitRevealWeightsEnabled",
                 "RevealPeriodEpochs",
             ],
-            &["StakeThreshold", "BlockEmission", "SubnetOwnerCut"],
+            &[
+                "StakeThreshold",
+                "BlockEmission",
+                "SubnetOwnerCut",
+                "CommitRevealWeightsVersion",
+            ],
         )
         .await?;
+        // Runtimes without CRv4's calls (spec 218) run hash commits.
+        let commit_reveal_version = if timelock_call(&state.runtime).is_some() {
+            e.int("CommitRevealWeightsVersion", COMMIT_REVEAL_TIMELOCK)?
+        } else {
+            COMMIT_REVEAL_HASH
+        };
         let defaults = Hyperparameters::default();
         let tempo: u16 = e.int("Tempo", defaults.tempo)?;
         let cutoff: u64 = e.int("ActivityCutoff", 5000)?;
@@ -391,6 +515,7 @@ impl Chain for Subtensor {
             weights_version_key: e.int("WeightsVersionKey", 0)?,
             commit_reveal_enabled: e.flag("CommitRevealWeightsEnabled", false),
             reveal_period_epochs: e.int("RevealPeriodEpochs", defaults.reveal_period_epochs)?,
+            commit_reveal_version,
             emission_per_block: e.int("BlockEmission", defaults.emission_per_block)?,
             owner_cut: e.int("SubnetOwnerCut", defaults.owner_cut)?,
         })
@@ -405,6 +530,8 @@ impl Chain for Subtensor {
                 "SubnetworkN",
                 "SubnetOwner",
                 "Tempo",
+                "SubnetEpochIndex",
+                "LastEpochBlock",
                 "ValidatorPermit",
                 "Active",
                 "LastUpdate",
@@ -420,7 +547,7 @@ impl Chain for Subtensor {
         let n: u16 = e.int("SubnetworkN", 0)?;
         let owner = e
             .value("SubnetOwner")
-            .map(|v| value::account(v, "SubnetOwner").map_err(encode_error))
+            .map(|v| value::account(v, "SubnetOwner").map_err(|e| state.unreadable(e)))
             .transpose()?
             .unwrap_or(PublicKey([0; 32]));
         // Per uid, then per hotkey: two more requests.
@@ -439,7 +566,7 @@ impl Chain for Subtensor {
                 v.ok_or_else(|| {
                     state.unsupported(&format!("uid {uid} of subnet {netuid} has no hotkey"))
                 })
-                .and_then(|v| value::account(&v, "Keys").map_err(encode_error))
+                .and_then(|v| value::account(&v, "Keys").map_err(|e| state.unreadable(e)))
             })
             .collect::<Result<Vec<_>>>()?;
         let with_stake = state.has(SUBTENSOR, "TotalHotkeyAlpha");
@@ -475,7 +602,7 @@ impl Chain for Subtensor {
                     hotkey,
                     coldkey: per_hotkey[i][0]
                         .as_ref()
-                        .map(|v| value::account(v, "Owner").map_err(encode_error))
+                        .map(|v| value::account(v, "Owner").map_err(|e| state.unreadable(e)))
                         .transpose()?
                         .unwrap_or(PublicKey([0; 32])),
                     stake: per_hotkey[i]
@@ -494,8 +621,7 @@ impl Chain for Subtensor {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let tempo: u16 = e.int("Tempo", 360)?;
-        let (epoch_index, last_epoch_block) = epoch_schedule(state.number, netuid, tempo);
+        let (epoch_index, last_epoch_block) = epochs(&e, state.number, netuid)?;
         Ok(Metagraph {
             netuid,
             block: BlockInfo {
@@ -517,13 +643,15 @@ impl Chain for Subtensor {
             return Ok(Vec::new());
         };
         value::items(&stored, "Weights")
-            .map_err(encode_error)?
+            .map_err(|e| state.unreadable(e))?
             .into_iter()
             .map(|pair| {
                 let part = |i: usize| {
                     pair.at(i)
                         .ok_or_else(|| state.unsupported("a weight that is not a pair"))
-                        .and_then(|v| value::number::<u16>(v, "Weights").map_err(encode_error))
+                        .and_then(|v| {
+                            value::number::<u16>(v, "Weights").map_err(|e| state.unreadable(e))
+                        })
                 };
                 Ok((part(0)?, part(1)?))
             })
@@ -538,7 +666,7 @@ impl Chain for Subtensor {
         else {
             return Ok(None);
         };
-        let block = value::int(&registration, "block").map_err(encode_error)?;
+        let block = value::int(&registration, "block").map_err(|e| state.unreadable(e))?;
         let fields = registration
             .at("info")
             .and_then(|info| info.at("fields"))
@@ -560,7 +688,7 @@ impl Chain for Subtensor {
             return Ok(Vec::new());
         };
         value::items(&commits, "WeightCommits")
-            .map_err(encode_error)?
+            .map_err(|e| state.unreadable(e))?
             .into_iter()
             .map(|commit| {
                 commit
@@ -636,6 +764,108 @@ impl Chain for Subtensor {
         .await
     }
 
+    async fn commit_timelocked_weights(
+        &self,
+        signer: &Keypair,
+        call: &WeightsCall,
+        seed: [u8; 32],
+    ) -> Result<TimelockedCommit> {
+        let state = Snapshot::best(&self.node).await?;
+        let netuid = call.netuid;
+        let name = match timelock_call(&state.runtime) {
+            Some("commit_timelocked_weights") if call.mechid != 0 => {
+                return Err(Rule::MechanismDoesNotExist {
+                    netuid,
+                    mechid: call.mechid,
+                }
+                .into());
+            }
+            Some(name) => name,
+            None => {
+                return Err(state.unsupported("no CRv4 call (commit_timelocked_weights)"));
+            }
+        };
+        let (schedule, reveal_period, block_time, now) = timelock_inputs(&state, netuid).await?;
+        let reveal_round = timelock::reveal_round(&schedule, reveal_period, block_time, now)
+            .map_err(|e| timelock_error(netuid, e))?;
+        let commit = timelock::encrypt_commit(
+            signer.public().0,
+            &call.uids,
+            &call.values,
+            call.version_key,
+            reveal_round,
+            seed,
+        )
+        .map_err(|e| timelock_error(netuid, e))?;
+        let subtensor_call = if name == "commit_timelocked_weights" {
+            SubtensorCall::CommitTimelockedWeights {
+                netuid,
+                commit: commit.clone(),
+                reveal_round,
+                commit_reveal_version: timelock::COMMIT_REVEAL_VERSION,
+            }
+        } else {
+            SubtensorCall::CommitTimelockedMechanismWeights {
+                netuid,
+                mechid: call.mechid,
+                commit: commit.clone(),
+                reveal_round,
+                commit_reveal_version: timelock::COMMIT_REVEAL_VERSION,
+            }
+        };
+        let receipt = self.submit_call(signer, subtensor_call).await?;
+        Ok(TimelockedCommit {
+            block: receipt.block,
+            commit,
+            reveal_round,
+        })
+    }
+
+    async fn timelocked_commits(
+        &self,
+        netuid: u16,
+        mechid: u8,
+        hotkey: &PublicKey,
+    ) -> Result<Vec<TimelockedCommit>> {
+        let state = Snapshot::best(&self.node).await?;
+        if !state.has(SUBTENSOR, "TimelockedWeightCommits") {
+            return Err(state.unsupported("no storage SubtensorModule.TimelockedWeightCommits"));
+        }
+        // Keyed by (mechanism index, epoch): every epoch's, not guessing
+        // which epoch the chain filed a commit under.
+        let index = crate::chain::commit_hash::netuid_index(netuid, mechid);
+        let reads = state
+            .reads_under(SUBTENSOR, "TimelockedWeightCommits", (index,))
+            .await?;
+        let mut found = Vec::new();
+        for epoch in state.fetch(&reads).await?.into_iter().flatten() {
+            for commit in
+                value::items(&epoch, "TimelockedWeightCommits").map_err(|e| state.unreadable(e))?
+            {
+                // (hotkey, commit block, ciphertext, reveal round)
+                let part = |i: usize| {
+                    commit
+                        .at(i)
+                        .ok_or_else(|| state.unsupported("a timelocked commit of under 4 parts"))
+                };
+                if value::account(part(0)?, "TimelockedWeightCommits")
+                    .map_err(|e| state.unreadable(e))?
+                    != *hotkey
+                {
+                    continue;
+                }
+                found.push(TimelockedCommit {
+                    block: value::number(part(1)?, "commit block")
+                        .map_err(|e| state.unreadable(e))?,
+                    commit: value::bytes(part(2)?),
+                    reveal_round: value::number(part(3)?, "reveal round")
+                        .map_err(|e| state.unreadable(e))?,
+                });
+            }
+        }
+        Ok(found)
+    }
+
     async fn set_commitment(&self, signer: &Keypair, netuid: u16, data: &[u8]) -> Result<Receipt> {
         self.submit_call(
             signer,
@@ -681,5 +911,13 @@ mod tests {
         assert_eq!(epoch_schedule(97, 1, 99), (1, 97));
         assert_eq!(epoch_schedule(196, 1, 99), (1, 97));
         assert_eq!(epoch_schedule(197, 1, 99), (2, 197));
+    }
+
+    #[test]
+    fn tempo_zero_runs_no_epochs() {
+        // Not one epoch a block (period 1): never, as the runtime has it.
+        for block in [0, 1, 2, 1_000_000] {
+            assert_eq!(epoch_schedule(block, 1, 0), (0, 0));
+        }
     }
 }

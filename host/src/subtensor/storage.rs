@@ -16,11 +16,27 @@ use subxt::ext::scale_value::Value;
 use subxt::rpcs::rpc_params;
 
 use super::node::{Node, Runtime, from_hex, to_hex};
-use super::value;
+use super::{RuntimeMetadata, value};
 use crate::chain::{ChainError, Result};
 
 /// Keys asked for in one `state_queryStorageAt` request.
 const KEYS_PER_REQUEST: usize = 512;
+
+/// Keys listed in one `state_getKeysPaged` request.
+const KEYS_PER_PAGE: u32 = 1000;
+
+/// The key of `pallet.entry` under `keys` in the runtime described by
+/// `metadata`, built from its own hashers and key types.
+pub fn key(
+    metadata: &RuntimeMetadata,
+    pallet: &str,
+    entry: &str,
+    keys: impl IntoEncodableValues,
+) -> std::result::Result<Vec<u8>, String> {
+    let metadata = metadata.subxt();
+    encode_storage_key(pallet, entry, keys, metadata, metadata.types())
+        .map_err(|e| format!("cannot build a key of {pallet}.{entry}: {e}"))
+}
 
 /// One storage read: an entry and a full key of it.
 #[derive(Debug, Clone)]
@@ -66,16 +82,15 @@ impl<'n> Snapshot<'n> {
         })
     }
 
-    /// The full key of `pallet.entry` under `keys`.
+    /// The full key of `pallet.entry` under `keys` (or the prefix of the
+    /// keys under the first few of them).
     pub fn key(
         &self,
         pallet: &str,
         entry: &str,
         keys: impl IntoEncodableValues,
     ) -> Result<Vec<u8>> {
-        let metadata = self.runtime.metadata.subxt();
-        encode_storage_key(pallet, entry, keys, metadata, metadata.types())
-            .map_err(|e| self.unsupported(&format!("cannot build a key of {pallet}.{entry}: {e}")))
+        key(&self.runtime.metadata, pallet, entry, keys).map_err(|e| self.unsupported(&e))
     }
 
     /// A read of `pallet.entry` under `keys`, to [`Self::fetch`] with others.
@@ -90,6 +105,40 @@ impl<'n> Snapshot<'n> {
             entry,
             key: self.key(pallet, entry, keys)?,
         })
+    }
+
+    /// Reads of every key of `pallet.entry` under the first of its keys,
+    /// `partial` (a map's entries for one subnet, say), listed at this
+    /// block page by page.
+    pub async fn reads_under(
+        &self,
+        pallet: &'static str,
+        entry: &'static str,
+        partial: impl IntoEncodableValues,
+    ) -> Result<Vec<Read>> {
+        let prefix = to_hex(&self.key(pallet, entry, partial)?);
+        let mut reads = Vec::new();
+        loop {
+            let start = reads.last().map(|r: &Read| to_hex(&r.key));
+            let page: Vec<String> = self
+                .node
+                .request(
+                    "state_getKeysPaged",
+                    rpc_params![&prefix, KEYS_PER_PAGE, start, to_hex(&self.hash)],
+                )
+                .await?;
+            let full = page.len() == KEYS_PER_PAGE as usize;
+            for key in page {
+                reads.push(Read {
+                    pallet,
+                    entry,
+                    key: from_hex(&key)?,
+                });
+            }
+            if !full {
+                return Ok(reads);
+            }
+        }
     }
 
     /// The values of any reads, in order, in as few requests as
@@ -167,6 +216,11 @@ impl<'n> Snapshot<'n> {
         )
         .map(Some)
         .map_err(|e| self.unsupported(&e.to_string()))
+    }
+
+    /// A value read here that is not shaped as the host reads it.
+    pub fn unreadable(&self, error: super::EncodeError) -> ChainError {
+        self.unsupported(&error.to_string())
     }
 
     /// The runtime's storage is not shaped as the host reads it.

@@ -74,9 +74,9 @@ pub enum ValidatorError {
     /// A record could not be encoded.
     #[error("cannot encode a transcript record: {0}")]
     Encode(String),
-    /// No salt for commit-reveal.
+    /// No randomness for a commit's salt or seed.
     #[error("{0}")]
-    Salt(String),
+    Randomness(String),
     /// Anything else about the setup.
     #[error("{0}")]
     Setup(String),

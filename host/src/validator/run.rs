@@ -476,18 +476,18 @@ impl Validator {
         self.progress.finalized = true;
         self.progress.records += 1;
         self.progress.submission = match submit {
-            Some(_) => Some(Submission {
-                epoch: self.progress.epoch,
-                uids,
-                values,
-                root,
-                salt: if hyper.commit_reveal_enabled {
-                    Some(submit::new_salt().map_err(ValidatorError::Salt)?)
-                } else {
-                    None
-                },
-                weights_done: false,
-            }),
+            Some(_) => {
+                let secrets = submit::new_secrets(hyper).map_err(ValidatorError::Randomness)?;
+                Some(Submission {
+                    epoch: self.progress.epoch,
+                    uids,
+                    values,
+                    root,
+                    salt: secrets.salt,
+                    timelock_seed: secrets.timelock_seed,
+                    weights_done: false,
+                })
+            }
             None => None,
         };
         self.store.apply(&Change {
@@ -551,6 +551,7 @@ impl Validator {
             version_key: self.settings.version_key,
             mechanism: self.mechanism.hash(),
             commit_reveal: hyper.commit_reveal_enabled,
+            commit_reveal_version: hyper.commit_reveal_version,
         };
         self.publish_transcript(&submission).await;
         let result = async {
@@ -620,6 +621,7 @@ impl Validator {
                 version_key: self.settings.version_key,
                 mechanism: self.mechanism.hash(),
                 commit_reveal: true,
+                commit_reveal_version: hyper.commit_reveal_version,
             };
             match target.reveal(&reveal).await {
                 Ok(()) => tracing::info!(epoch = reveal.commit_epoch, "weights revealed"),

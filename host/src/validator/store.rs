@@ -25,8 +25,12 @@ pub struct Submission {
     /// The epoch's transcript root.
     #[serde(with = "crate::chain::hex32")]
     pub root: [u8; 32],
-    /// The commit-reveal salt (subnets with commit-reveal).
+    /// The commit-reveal salt (subnets with hash commit-reveal).
     pub salt: Option<Vec<u16>>,
+    /// The seed of the timelocked commit's encryption (subnets with CRv4):
+    /// kept so that a restart recognises the commit it already made.
+    #[serde(default)]
+    pub timelock_seed: Option<[u8; 32]>,
     /// Whether the weights (or their commit) are on chain.
     pub weights_done: bool,
 }

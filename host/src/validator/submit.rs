@@ -1,6 +1,7 @@
 //! Getting an epoch's weights onto the chain, exactly once: plain
-//! `set_weights` or a commit (to reveal next epoch), then the commitment of
-//! the mechanism hash and transcript root.
+//! `set_weights`, a hash commit (to reveal later), or a timelocked commit
+//! (CRv4, which the chain reveals), then the commitment of the mechanism
+//! hash and transcript root.
 //!
 //! Each part first asks the chain whether it is already there (a restart
 //! after a crash mid-submission must not send anything twice), and a rate
@@ -12,7 +13,11 @@ use arbiter_registry::{ContentHash, Keypair};
 
 use super::store::{PendingReveal, Submission};
 use crate::chain::commit_hash::commit_hash;
-use crate::chain::{Chain, ChainError, RevealCall, Rule, WeightsCall};
+use crate::chain::{
+    COMMIT_REVEAL_HASH, COMMIT_REVEAL_TIMELOCK, Chain, ChainError, Hyperparameters, RevealCall,
+    Rule, TimelockedCommit, WeightsCall,
+};
+use crate::subtensor::timelock;
 use crate::transcript::commitment;
 use crate::weights::max_upscale;
 
@@ -35,6 +40,8 @@ pub struct Target<'a> {
     pub mechanism: ContentHash,
     /// Whether the subnet uses commit-reveal.
     pub commit_reveal: bool,
+    /// Which commit-reveal ([`Hyperparameters::commit_reveal_version`]).
+    pub commit_reveal_version: u16,
 }
 
 impl Target<'_> {
@@ -49,15 +56,34 @@ impl Target<'_> {
     }
 
     /// Sends the weights part of `submission` unless the chain has it;
-    /// returns the reveal to do later, for commit-reveal subnets.
+    /// returns the reveal to do later, for hash commit-reveal subnets.
     pub async fn weights(
         &self,
         submission: &Submission,
         chain_epoch: u64,
     ) -> Result<Option<PendingReveal>, ChainError> {
         let call = self.call(&submission.uids, &submission.values);
-        match (&submission.salt, self.commit_reveal) {
-            (Some(salt), true) => {
+        if self.commit_reveal
+            && ![COMMIT_REVEAL_HASH, COMMIT_REVEAL_TIMELOCK].contains(&self.commit_reveal_version)
+        {
+            return Err(ChainError::UnsupportedRuntime {
+                spec_version: 0,
+                reason: format!(
+                    "commit-reveal version {} (this host commits by versions {COMMIT_REVEAL_HASH} and {COMMIT_REVEAL_TIMELOCK})",
+                    self.commit_reveal_version
+                ),
+            });
+        }
+        match (
+            &submission.salt,
+            &submission.timelock_seed,
+            self.commit_reveal,
+        ) {
+            (_, Some(seed), true) if self.commit_reveal_version == COMMIT_REVEAL_TIMELOCK => {
+                self.timelocked(&call, *seed).await?;
+                Ok(None)
+            }
+            (Some(salt), _, true) if self.commit_reveal_version == COMMIT_REVEAL_HASH => {
                 let hash = commit_hash(
                     &self.key.public(),
                     self.netuid,
@@ -100,6 +126,41 @@ impl Target<'_> {
         }
     }
 
+    /// Commits `call` timelocked with `seed`, unless the chain holds that
+    /// very commit already (re-encrypting with the chain's round gives its
+    /// bytes): the chain reveals it, nothing is left to do.
+    async fn timelocked(&self, call: &WeightsCall, seed: [u8; 32]) -> Result<(), ChainError> {
+        let hotkey = self.key.public();
+        let pending = self
+            .chain
+            .timelocked_commits(self.netuid, call.mechid, &hotkey)
+            .await?;
+        let mine = |commit: &TimelockedCommit| {
+            timelock::is_commit_of(
+                &commit.commit,
+                hotkey.0,
+                &call.uids,
+                &call.values,
+                call.version_key,
+                commit.reveal_round,
+                seed,
+            )
+        };
+        if let Some(commit) = pending.iter().find(|c| mine(c)) {
+            tracing::info!(block = commit.block, "timelocked commit already on chain");
+            return Ok(());
+        }
+        let commit = self
+            .retrying(|| self.chain.commit_timelocked_weights(self.key, call, seed))
+            .await?;
+        tracing::info!(
+            block = commit.block,
+            reveal_round = commit.reveal_round,
+            "weights committed timelocked; the chain reveals them at that drand round"
+        );
+        Ok(())
+    }
+
     /// Reveals a commit.
     pub async fn reveal(&self, reveal: &PendingReveal) -> Result<(), ChainError> {
         let call = RevealCall {
@@ -131,10 +192,10 @@ impl Target<'_> {
 
     /// Runs `send`, waiting out rate limits (at most
     /// [`RATE_LIMIT_RETRIES`] times).
-    async fn retrying<F, Fut>(&self, send: F) -> Result<crate::chain::Receipt, ChainError>
+    async fn retrying<T, F, Fut>(&self, send: F) -> Result<T, ChainError>
     where
         F: Fn() -> Fut,
-        Fut: Future<Output = Result<crate::chain::Receipt, ChainError>>,
+        Fut: Future<Output = Result<T, ChainError>>,
     {
         let mut tries = 0;
         loop {
@@ -181,12 +242,71 @@ pub fn is_permanent(error: &ChainError) -> bool {
     }
 }
 
-/// A fresh, secret commit-reveal salt (8 random u16).
-pub fn new_salt() -> Result<Vec<u16>, String> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| format!("no randomness for a salt: {e}"))?;
-    Ok(bytes
-        .chunks_exact(2)
-        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
-        .collect())
+/// The fresh secrets an epoch's commit will need under `hyper`: a salt (8
+/// random u16) for hash commits, an encryption seed (32 random bytes) for
+/// timelocked ones, neither without commit-reveal.
+pub fn new_secrets(hyper: &Hyperparameters) -> Result<Secrets, String> {
+    if !hyper.commit_reveal_enabled {
+        return Ok(Secrets::default());
+    }
+    if hyper.commit_reveal_version == COMMIT_REVEAL_TIMELOCK {
+        return Ok(Secrets {
+            salt: None,
+            timelock_seed: Some(random()?),
+        });
+    }
+    let bytes: [u8; 16] = random()?;
+    Ok(Secrets {
+        salt: Some(
+            bytes
+                .chunks_exact(2)
+                .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+                .collect(),
+        ),
+        timelock_seed: None,
+    })
+}
+
+/// What [`new_secrets`] draws.
+#[derive(Debug, Default)]
+pub struct Secrets {
+    /// The hash commit's salt.
+    pub salt: Option<Vec<u16>>,
+    /// The timelocked commit's seed.
+    pub timelock_seed: Option<[u8; 32]>,
+}
+
+fn random<const N: usize>() -> Result<[u8; N], String> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| format!("no randomness for a commit: {e}"))?;
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_commit_reveal_gets_the_secret_it_needs() {
+        let hyper = |enabled, version| Hyperparameters {
+            commit_reveal_enabled: enabled,
+            commit_reveal_version: version,
+            ..Hyperparameters::default()
+        };
+        let plain = new_secrets(&hyper(false, COMMIT_REVEAL_TIMELOCK)).unwrap();
+        assert!(plain.salt.is_none() && plain.timelock_seed.is_none());
+        let hashed = new_secrets(&hyper(true, COMMIT_REVEAL_HASH)).unwrap();
+        assert_eq!(hashed.salt.map(|s| s.len()), Some(8));
+        assert!(hashed.timelock_seed.is_none());
+        let timelocked = new_secrets(&hyper(true, COMMIT_REVEAL_TIMELOCK)).unwrap();
+        assert!(timelocked.salt.is_none());
+        let (a, b) = (
+            timelocked.timelock_seed.unwrap(),
+            new_secrets(&hyper(true, COMMIT_REVEAL_TIMELOCK))
+                .unwrap()
+                .timelock_seed
+                .unwrap(),
+        );
+        assert_ne!(a, b, "a seed is never reused");
+    }
 }

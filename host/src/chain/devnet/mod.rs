@@ -2,8 +2,8 @@
 //! matters for incentives, so validators, miners and tests need no network.
 //!
 //! It keeps subnets with Subtensor's hyperparameters, hotkey registration,
-//! stake, axons, commitments, `set_weights` and commit-reveal with the real
-//! rules ([`weights`]), and runs Yuma Consensus every tempo blocks
+//! stake, axons, commitments, `set_weights` and commit-reveal (hash commits,
+//! version 2; not CRv4's timelocked ones) with the real rules ([`weights`]), and runs Yuma Consensus every tempo blocks
 //! ([`epoch`]). State lives in sled and survives restarts ([`state`]).
 //! Blocks come from [`Devnet::advance`] (tests advance by hand) or from a
 //! timer ([`Devnet::spawn_block_production`]).
@@ -32,8 +32,8 @@ use tokio::sync::watch;
 use self::calls::{Call, SignedCall};
 use self::state::{ChainState, Neuron, STATE_FORMAT, Store, Subnet};
 use super::{
-    Axon, BlockInfo, Chain, ChainError, Commitment, Hyperparameters, MAX_COMMITMENT_BYTES,
-    Metagraph, NeuronInfo, Receipt, Result, RevealCall, Rule, WeightsCall,
+    Axon, BlockInfo, COMMIT_REVEAL_HASH, Chain, ChainError, Commitment, Hyperparameters,
+    MAX_COMMITMENT_BYTES, Metagraph, NeuronInfo, Receipt, Result, RevealCall, Rule, WeightsCall,
 };
 
 pub use epoch::inputs as epoch_inputs;
@@ -155,6 +155,7 @@ impl Devnet {
         owner_coldkey: PublicKey,
         hyper: Hyperparameters,
     ) -> Result<()> {
+        supported(&hyper)?;
         self.mutate(|state| {
             if state.subnets.contains_key(&netuid) {
                 return Err(Rule::SubnetExists { netuid }.into());
@@ -189,6 +190,7 @@ impl Devnet {
         hyper: Hyperparameters,
         immunity_period: Option<u64>,
     ) -> Result<()> {
+        supported(&hyper)?;
         self.mutate(|state| {
             let subnet = subnet_mut(state, netuid)?;
             subnet.hyper = hyper;
@@ -365,6 +367,20 @@ fn registered_rule(subnet: &Subnet, hotkey: &PublicKey) -> std::result::Result<u
 
 fn registered(subnet: &Subnet, hotkey: &PublicKey) -> Result<u16> {
     registered_rule(subnet, hotkey).map_err(ChainError::from)
+}
+
+/// Refuses hyperparameters the devnet cannot run: commit-reveal other
+/// than hash commits (it has no drand beacon to open timelocked ones).
+fn supported(hyper: &Hyperparameters) -> Result<()> {
+    if hyper.commit_reveal_version == COMMIT_REVEAL_HASH {
+        return Ok(());
+    }
+    Err(ChainError::InvalidRequest {
+        reason: format!(
+            "the devnet runs commit-reveal version {COMMIT_REVEAL_HASH} (hash commits) only, not {}",
+            hyper.commit_reveal_version
+        ),
+    })
 }
 
 fn subnet_ref(state: &ChainState, netuid: u16) -> Result<&Subnet> {

@@ -282,6 +282,33 @@ fn stake_below_the_threshold_may_not_set_weights_except_the_owner() {
     set(&net, &net.owner, weights(&[3, 4], &[1, 1])).expect("the owner is exempt");
 }
 
+#[test]
+fn timelocked_commit_reveal_is_refused_not_pretended() {
+    let net = net(hyper());
+    let timelocked = Hyperparameters {
+        commit_reveal_enabled: true,
+        commit_reveal_version: crate::chain::COMMIT_REVEAL_TIMELOCK,
+        ..hyper()
+    };
+    for refused in [
+        net.devnet.create_subnet(
+            NETUID + 1,
+            net.owner.public(),
+            net.owner.public(),
+            timelocked.clone(),
+        ),
+        net.devnet.set_hyperparameters(NETUID, timelocked, None),
+    ] {
+        assert!(
+            matches!(&refused, Err(ChainError::InvalidRequest { reason }) if reason.contains("version 2")),
+            "{refused:?}"
+        );
+    }
+    let current = net.devnet.lock().0.subnets[&NETUID].hyper.clone();
+    assert_eq!(current, hyper(), "nothing changed");
+    assert!(!net.devnet.lock().0.subnets.contains_key(&(NETUID + 1)));
+}
+
 fn commit_reveal() -> Hyperparameters {
     Hyperparameters {
         commit_reveal_enabled: true,
