@@ -52,7 +52,10 @@ async fn the_host_reads_a_subnet_and_sets_weights_on_a_real_runtime() {
     assert!(metagraph.neurons[0].validator_permit);
     assert!(!metagraph.neurons[1].validator_permit);
     let head = chain.head().await.unwrap();
-    assert_eq!(metagraph.block.number, head.number);
+    assert_eq!(
+        metagraph.block, head,
+        "read at the head, with its timestamp"
+    );
     assert!(head.timestamp_ms > 1_600_000_000_000, "{head:?}");
 
     // The same, as an operator reads it.

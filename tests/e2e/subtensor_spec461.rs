@@ -90,6 +90,10 @@ async fn a_timelocked_commit_on_spec_461_opens_with_its_drand_rounds_signature()
 
     let metagraph = chain.metagraph(NETUID).await.unwrap();
     assert_eq!((metagraph.epoch_index, metagraph.last_epoch_block), (7, 95));
+    assert_eq!(
+        metagraph.block.timestamp_ms,
+        (DRAND_QUICKNET_GENESIS_SECS + 2_999) * 1000
+    );
     let hyper = chain.hyperparameters(NETUID).await.unwrap();
     assert!(hyper.commit_reveal_enabled);
     assert_eq!(hyper.commit_reveal_version, 4);

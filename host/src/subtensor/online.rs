@@ -261,7 +261,7 @@ async fn timelock_inputs(
             "SubnetEpochIndex",
             "BlocksSinceLastStep",
         ],
-        &[],
+        &["Now"],
     )
     .await?;
     let schedule = EpochSchedule {
@@ -272,12 +272,7 @@ async fn timelock_inputs(
         blocks_since_last_step: e.int("BlocksSinceLastStep", 0)?,
         current_block: state.number,
     };
-    let now_ms: u64 = state
-        .get("Timestamp", "Now", ())
-        .await?
-        .map(|v| value::number(&v, "Timestamp.Now").map_err(|e| state.unreadable(e)))
-        .transpose()?
-        .unwrap_or(0);
+    let now_ms: u64 = e.int("Now", 0)?;
     let slot_ms = state
         .runtime
         .metadata
@@ -311,7 +306,8 @@ struct Entries {
 impl Entries {
     /// Reads, in one request, whether subnet `netuid` exists and those of
     /// its `keyed` entries and of the `plain` (unkeyed) ones the runtime
-    /// has; [`ChainError::NoSuchSubnet`] if it does not exist.
+    /// has (`SubtensorModule`'s, and `Timestamp.Now` as `Now`);
+    /// [`ChainError::NoSuchSubnet`] if it does not exist.
     async fn read(
         state: &Snapshot<'_>,
         netuid: u16,
@@ -327,9 +323,14 @@ impl Entries {
             }
         }
         for entry in plain {
-            if state.has(SUBTENSOR, entry) {
+            let pallet = if *entry == "Now" {
+                "Timestamp"
+            } else {
+                SUBTENSOR
+            };
+            if state.has(pallet, entry) {
                 names.push(*entry);
-                reads.push(state.read(SUBTENSOR, entry, ())?);
+                reads.push(state.read(pallet, entry, ())?);
             }
         }
         let entries = Self {
@@ -541,7 +542,7 @@ impl Chain for Subtensor {
                 "Consensus",
                 "ValidatorTrust",
             ],
-            &[],
+            &["Now"],
         )
         .await?;
         let n: u16 = e.int("SubnetworkN", 0)?;
@@ -627,7 +628,7 @@ impl Chain for Subtensor {
             block: BlockInfo {
                 number: state.number,
                 hash: state.hash,
-                timestamp_ms: 0,
+                timestamp_ms: e.int("Now", 0)?,
             },
             owner,
             epoch_index,
