@@ -32,6 +32,7 @@ mod support;
 mod transcript;
 mod transport;
 mod validator;
+mod validator_timelock;
 mod verify_epoch;
 mod weights_oracle;
 mod weights_support;
