@@ -126,6 +126,12 @@ impl Spec461Node {
             .insert(key, value.encode());
     }
 
+    /// Removes `pallet.entry` under `keys`.
+    pub fn remove(&self, pallet: &str, entry: &str, keys: impl IntoEncodableValues) {
+        let key = storage::key(&self.metadata, pallet, entry, keys).unwrap();
+        self.state.lock().unwrap().storage.remove(&key);
+    }
+
     /// Sets a `SubtensorModule` entry.
     pub fn set_subtensor(&self, entry: &str, keys: impl IntoEncodableValues, value: impl Encode) {
         self.set("SubtensorModule", entry, keys, value);

@@ -2,7 +2,9 @@
 //! (chopsticks): an unreachable node, a connection dropped while a
 //! transaction is in flight, transactions the pool rejects (bad proof,
 //! wrong genesis, stale nonce), calls the runtime refuses (rate limit,
-//! version key, not registered, no such subnet), hotkeys replaced between
+//! version key, not registered, no such subnet, weight vectors with a
+//! duplicate or unknown uid, too few or too many weights, one too heavy),
+//! hotkeys replaced between
 //! reads, and a commitment too large to send. Each is a typed error, and
 //! nothing is sent twice.
 
@@ -222,6 +224,62 @@ async fn refusals_come_back_as_the_devnets_rules() {
     assert_eq!(
         chain.commitment(netuid, &subnet.validator.public()).await,
         Ok(None)
+    );
+}
+
+/// Weight vectors the runtime refuses, each for one reason, come back
+/// with the uid or the limit that refused them, read from the chain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_weight_vectors_name_the_uid_or_the_limit() {
+    let node = Chopsticks::start();
+    let chain = connect(&node.url).await;
+    let subnet = create_subnet(&chain, 2).await;
+    let netuid = subnet.netuid;
+    let refusal = |uids: &[u16], values: &[u16]| {
+        let call = WeightsCall {
+            netuid,
+            mechid: 0,
+            uids: uids.to_vec(),
+            values: values.to_vec(),
+            version_key: 0,
+        };
+        let (chain, validator) = (&chain, &subnet.validator);
+        async move { chain.set_weights(validator, &call).await.unwrap_err() }
+    };
+    let rule = |rule| ChainError::Rule(rule);
+
+    assert_eq!(
+        refusal(&[1, 2, 1], &[1, 1, 1]).await,
+        rule(Rule::DuplicateUids { uid: 1 })
+    );
+    assert_eq!(
+        refusal(&[1, 9], &[1, 1]).await,
+        rule(Rule::UidVecContainInvalidOne { uid: 9 })
+    );
+    assert_eq!(
+        refusal(&[0, 1, 2, 3], &[1, 1, 1, 1]).await,
+        rule(Rule::UidsLengthExceedUidsInSubNet {
+            given: 4,
+            subnet_n: 3
+        })
+    );
+    set_value(&chain, "MinAllowedWeights", (netuid,), 3u16).await;
+    assert_eq!(
+        refusal(&[1], &[1]).await,
+        rule(Rule::WeightVecLengthIsLow {
+            given: 1,
+            required: 3
+        })
+    );
+    set_value(&chain, "MinAllowedWeights", (netuid,), 1u16).await;
+    set_value(&chain, "MaxWeightsLimit", (netuid,), 30_000u16).await;
+    assert_eq!(
+        refusal(&[1, 2], &[65_535, 1]).await,
+        rule(Rule::MaxWeightExceeded { limit: 30_000 })
+    );
+    assert!(
+        chain.weights(netuid, 0, 0).await.unwrap().is_empty(),
+        "a refused vector was stored"
     );
 }
 

@@ -4,8 +4,9 @@
 //! commit-reveal version 4, and commits weights timelocked exactly as the
 //! SDK would (`commit_timelocked_mechanism_weights`, the round its formula
 //! gives), in a ciphertext that drand round 1000's published signature
-//! opens; the validator commits that way once and recognises its commit
-//! on chain after a restart.
+//! opens; the validator commits that way once, and after a restart
+//! recognises its commit on chain, pending or already opened. Weights
+//! stored before a submission was recorded do not count as its own.
 
 use arbiter_host::chain::commit_hash::netuid_index;
 use arbiter_host::chain::{Chain, ChainError, WeightsCall};
@@ -143,6 +144,7 @@ fn submission(seed: [u8; 32]) -> Submission {
         salt: None,
         timelock_seed: Some(seed),
         weights_done: false,
+        block: 100,
     }
 }
 
@@ -154,7 +156,12 @@ async fn the_validator_commits_timelocked_once_and_knows_its_commit_after_a_rest
     let target = target(&chain, &validator, 4);
     let seed = [0x5a; 32];
 
-    let reveal = target.weights(&submission(seed), 7).await.unwrap();
+    let now = || async { chain.metagraph(NETUID).await.unwrap() };
+
+    let reveal = target
+        .weights(&submission(seed), &now().await)
+        .await
+        .unwrap();
     assert!(reveal.is_none(), "the chain reveals CRv4 commits itself");
     let ours = encrypt_commit(
         validator.public().0,
@@ -171,9 +178,10 @@ async fn the_validator_commits_timelocked_once_and_knows_its_commit_after_a_rest
     // The chain files it under (mechanism index, epoch), after another
     // validator's commit, as `TimelockedWeightCommits` holds them.
     let other = key("crv4-other");
+    let pending = (netuid_index(NETUID, 0), 7u64);
     node.set_subtensor(
         "TimelockedWeightCommits",
-        (netuid_index(NETUID, 0), 7u64),
+        pending,
         vec![
             (other.public().0, 101u64, ours.clone(), 1000u64),
             (validator.public().0, 101u64, ours, 1000u64),
@@ -182,11 +190,38 @@ async fn the_validator_commits_timelocked_once_and_knows_its_commit_after_a_rest
     node.new_block();
 
     // A restart before the submission was marked done: nothing is resent.
-    target.weights(&submission(seed), 7).await.unwrap();
+    target
+        .weights(&submission(seed), &now().await)
+        .await
+        .unwrap();
     assert_eq!(node.submitted().len(), 1, "the commit was sent twice");
 
-    // Another epoch's weights (another seed) are not taken for it.
-    target.weights(&submission([0x5b; 32]), 8).await.unwrap();
+    // Nor after the chain opened it: the commit is gone, the weights
+    // are stored (max-upscaled) and set after the submission's block.
+    node.remove("SubtensorModule", "TimelockedWeightCommits", pending);
+    node.set_subtensor(
+        "Weights",
+        (netuid_index(NETUID, 0), 0u16),
+        vec![(0u16, 65_535u16), (1, 20_000), (2, 7)],
+    );
+    node.set_subtensor("LastUpdate", (netuid_index(NETUID, 0),), vec![105u64]);
+    target
+        .weights(&submission(seed), &now().await)
+        .await
+        .unwrap();
+    assert_eq!(
+        node.submitted().len(),
+        1,
+        "the revealed commit was sent again"
+    );
+
+    // The same weights set before this submission was recorded do not
+    // count: this epoch's commit still goes out (staying active).
+    let later = Submission {
+        block: 106,
+        ..submission([0x5b; 32])
+    };
+    target.weights(&later, &now().await).await.unwrap();
     assert_eq!(node.submitted().len(), 2);
 }
 
@@ -201,11 +236,14 @@ async fn an_unknown_commit_reveal_version_or_a_subnet_without_epochs_sends_nothi
     let hyper = chain.hyperparameters(NETUID).await.unwrap();
     assert_eq!(hyper.commit_reveal_version, 3);
     let error = target(&chain, &validator, hyper.commit_reveal_version)
-        .weights(&submission([1; 32]), 7)
+        .weights(
+            &submission([1; 32]),
+            &chain.metagraph(NETUID).await.unwrap(),
+        )
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, ChainError::UnsupportedRuntime { reason, .. } if reason.contains("version 3")),
+        matches!(&error, ChainError::InvalidRequest { reason } if reason.contains("version 3")),
         "{error:?}"
     );
 
@@ -223,7 +261,7 @@ async fn an_unknown_commit_reveal_version_or_a_subnet_without_epochs_sends_nothi
 }
 
 #[tokio::test]
-async fn storage_the_runtime_cannot_have_written_is_an_unsupported_runtime() {
+async fn bytes_that_are_not_the_declared_type_are_an_unsupported_runtime() {
     let validator = key("crv4-validator");
     let node = subnet(&validator).await;
     let chain = Subtensor::connect(&node.url).await.unwrap();
@@ -240,4 +278,37 @@ async fn storage_the_runtime_cannot_have_written_is_an_unsupported_runtime() {
         ),
         "{error:?}"
     );
+}
+
+#[tokio::test]
+async fn weights_already_set_count_only_if_set_after_the_submission_was_recorded() {
+    let validator = key("crv4-validator");
+    let node = subnet(&validator).await;
+    node.set_subtensor("CommitRevealWeightsEnabled", (NETUID,), false);
+    node.set_subtensor(
+        "Weights",
+        (netuid_index(NETUID, 0), 0u16),
+        vec![(0u16, 65_535u16), (1, 20_000), (2, 7)],
+    );
+    node.set_subtensor("LastUpdate", (netuid_index(NETUID, 0),), vec![105u64]);
+    let chain = Subtensor::connect(&node.url).await.unwrap();
+    let plain = Target {
+        commit_reveal: false,
+        ..target(&chain, &validator, 2)
+    };
+    let metagraph = chain.metagraph(NETUID).await.unwrap();
+    let recorded_at = |block| Submission {
+        block,
+        timelock_seed: None,
+        ..submission([0; 32])
+    };
+
+    // Set at 105 for a submission recorded at 100: a restart after it
+    // landed sends nothing.
+    plain.weights(&recorded_at(100), &metagraph).await.unwrap();
+    assert!(node.submitted().is_empty());
+    // The same weights, from before a submission recorded at 106: set
+    // again, or the validator would go inactive on stable scores.
+    plain.weights(&recorded_at(106), &metagraph).await.unwrap();
+    assert_eq!(node.submitted().len(), 1);
 }

@@ -61,11 +61,12 @@ pub struct Hyperparameters {
     pub commit_reveal_enabled: bool,
     /// Epochs between a commit and its reveal.
     pub reveal_period_epochs: u64,
-    /// How commit-reveal works (`CommitRevealWeightsVersion`): 2, a hash
-    /// commit the validator reveals itself; 4 (CRv4), the weights
-    /// timelock-encrypted to a drand round, which the chain opens and
-    /// applies. The devnet runs 2 only (so, unlike the other defaults,
-    /// this is not the upstream default of 4).
+    /// How commit-reveal works, in the host's terms: 2, a hash commit the
+    /// validator reveals itself (the devnet; runtimes without timelocked
+    /// commits); otherwise the `CommitRevealWeightsVersion` the chain
+    /// requires of timelocked commits, 4 being CRv4: the weights encrypted
+    /// to a drand round, which the chain opens and applies. (The devnet's
+    /// default, 2, is not the upstream runtime's, 4.)
     pub commit_reveal_version: u16,
     /// Alpha emitted to the subnet per block, in rao.
     pub emission_per_block: u64,

@@ -47,8 +47,37 @@ pub struct Context {
     pub required_version_key: u64,
     /// Blocks until the signer may set weights again.
     pub retry_in_blocks: u64,
-    /// The uids and values sent.
-    pub lengths: (usize, usize),
+    /// The uids sent.
+    pub uids: Vec<u16>,
+    /// How many values were sent.
+    pub values: usize,
+    /// The subnet's size.
+    pub subnet_n: u16,
+    /// The fewest weights the subnet takes.
+    pub min_allowed_weights: u16,
+    /// The largest share of one weight, /65535.
+    pub max_weights_limit: u16,
+}
+
+impl Context {
+    /// The first uid sent twice.
+    fn duplicate_uid(&self) -> u16 {
+        let mut seen = std::collections::HashSet::new();
+        self.uids
+            .iter()
+            .copied()
+            .find(|uid| !seen.insert(*uid))
+            .unwrap_or_default()
+    }
+
+    /// The first uid sent that the subnet does not have.
+    fn invalid_uid(&self) -> u16 {
+        self.uids
+            .iter()
+            .copied()
+            .find(|uid| *uid >= self.subnet_n)
+            .unwrap_or_default()
+    }
 }
 
 /// The host's error for the dispatch error `pallet::error`.
@@ -74,8 +103,25 @@ pub fn to_error(pallet: &str, error: &str, context: &Context) -> ChainError {
             uid: context.uid.unwrap_or_default(),
         },
         ("SubtensorModule", "WeightVecNotEqualSize") => Rule::WeightVecNotEqualSize {
-            uids: context.lengths.0,
-            values: context.lengths.1,
+            uids: context.uids.len(),
+            values: context.values,
+        },
+        ("SubtensorModule", "UidsLengthExceedUidsInSubNet") => Rule::UidsLengthExceedUidsInSubNet {
+            given: context.uids.len(),
+            subnet_n: context.subnet_n,
+        },
+        ("SubtensorModule", "DuplicateUids") => Rule::DuplicateUids {
+            uid: context.duplicate_uid(),
+        },
+        ("SubtensorModule", "UidVecContainInvalidOne") => Rule::UidVecContainInvalidOne {
+            uid: context.invalid_uid(),
+        },
+        ("SubtensorModule", "WeightVecLengthIsLow") => Rule::WeightVecLengthIsLow {
+            given: context.values,
+            required: usize::from(context.subnet_n.min(context.min_allowed_weights)),
+        },
+        ("SubtensorModule", "MaxWeightExceeded") => Rule::MaxWeightExceeded {
+            limit: context.max_weights_limit,
         },
         ("SubtensorModule", "CommitRevealEnabled") => Rule::CommitRevealEnabled,
         ("SubtensorModule", "CommitRevealDisabled") => Rule::CommitRevealDisabled,
@@ -129,6 +175,45 @@ mod tests {
         assert_eq!(
             to_error("SubtensorModule", "SubNetworkDoesNotExist", &context),
             ChainError::NoSuchSubnet { netuid: 2 }
+        );
+    }
+
+    #[test]
+    fn weight_vector_refusals_name_the_offending_uid_and_the_limit() {
+        let context = Context {
+            uids: vec![4, 1, 9, 1, 12],
+            values: 5,
+            subnet_n: 10,
+            min_allowed_weights: 64,
+            max_weights_limit: 30_000,
+            ..Context::default()
+        };
+        let rule = |name| to_error("SubtensorModule", name, &context);
+        assert_eq!(
+            rule("DuplicateUids"),
+            ChainError::Rule(Rule::DuplicateUids { uid: 1 })
+        );
+        assert_eq!(
+            rule("UidVecContainInvalidOne"),
+            ChainError::Rule(Rule::UidVecContainInvalidOne { uid: 12 })
+        );
+        assert_eq!(
+            rule("WeightVecLengthIsLow"),
+            ChainError::Rule(Rule::WeightVecLengthIsLow {
+                given: 5,
+                required: 10
+            })
+        );
+        assert_eq!(
+            rule("MaxWeightExceeded"),
+            ChainError::Rule(Rule::MaxWeightExceeded { limit: 30_000 })
+        );
+        assert_eq!(
+            rule("UidsLengthExceedUidsInSubNet"),
+            ChainError::Rule(Rule::UidsLengthExceedUidsInSubNet {
+                given: 5,
+                subnet_n: 10
+            })
         );
     }
 

@@ -19,8 +19,10 @@
 //!
 //! Mechanism 0 reads and writes work on every runtime. For `mechid > 0`,
 //! `set_weights` needs a runtime with `set_mechanism_weights` (spec 4xx)
-//! and is refused as `MechanismDoesNotExist` elsewhere; commit and reveal
-//! are refused so on every runtime (not built for mechanisms yet).
+//! and is refused as `MechanismDoesNotExist` elsewhere; timelocked commits
+//! carry the mechanism (the runtimes that have them have mechanisms);
+//! hash commits and reveals are refused for it on every runtime (not built
+//! for mechanisms yet).
 
 use std::net::Ipv4Addr;
 use std::time::Duration;
@@ -123,7 +125,7 @@ impl Subtensor {
     /// What a refusal's [`Rule`] needs, read at the block that refused.
     async fn context(&self, key: &Keypair, call: &SubtensorCall, at: &Included) -> Result<Context> {
         let state = Snapshot::at(&self.node, at.block_hash, at.block_number).await?;
-        let (netuid, version_key, lengths) = match call {
+        let (netuid, version_key, uids, values) = match call {
             SubtensorCall::SetWeights {
                 netuid,
                 uids,
@@ -143,11 +145,11 @@ impl Subtensor {
                 values,
                 version_key,
                 ..
-            } => (*netuid, *version_key, (uids.len(), values.len())),
+            } => (*netuid, *version_key, uids.clone(), values.len()),
             SubtensorCall::CommitWeights { netuid, .. }
             | SubtensorCall::CommitTimelockedWeights { netuid, .. }
             | SubtensorCall::CommitTimelockedMechanismWeights { netuid, .. }
-            | SubtensorCall::SetCommitment { netuid, .. } => (*netuid, 0, (0, 0)),
+            | SubtensorCall::SetCommitment { netuid, .. } => (*netuid, 0, Vec::new(), 0),
         };
         let uid = state
             .get(SUBTENSOR, "Uids", (netuid, key.public().0))
@@ -156,7 +158,14 @@ impl Subtensor {
         let e = Entries::read(
             &state,
             netuid,
-            &["WeightsVersionKey", "WeightsSetRateLimit", "LastUpdate"],
+            &[
+                "WeightsVersionKey",
+                "WeightsSetRateLimit",
+                "LastUpdate",
+                "SubnetworkN",
+                "MinAllowedWeights",
+                "MaxWeightsLimit",
+            ],
             &[],
         )
         .await?;
@@ -169,15 +178,18 @@ impl Subtensor {
                     .copied()
             })
             .unwrap_or(0);
-        let required_version_key = e.int("WeightsVersionKey", 0)?;
         Ok(Context {
             netuid,
             hotkey: key.public().ss58(),
             uid,
             version_key,
-            required_version_key,
+            required_version_key: e.int("WeightsVersionKey", 0)?,
             retry_in_blocks: (last_update + rate_limit).saturating_sub(at.block_number),
-            lengths,
+            uids,
+            values,
+            subnet_n: e.int("SubnetworkN", 0)?,
+            min_allowed_weights: e.int("MinAllowedWeights", 0)?,
+            max_weights_limit: e.int("MaxWeightsLimit", u16::MAX)?,
         })
     }
 }
@@ -229,23 +241,22 @@ fn epochs(e: &Entries, block: u64, netuid: u16) -> Result<(u64, u64)> {
     Ok(epoch_schedule(block, netuid, e.int("Tempo", 360)?))
 }
 
-/// The CRv4 commit call the runtime has, if any:
-/// `commit_timelocked_mechanism_weights` (spec 4xx; the one the SDK sends)
-/// or `commit_timelocked_weights` (mechanism 0 only).
-fn timelock_call(runtime: &Runtime) -> Option<&'static str> {
-    [
-        "commit_timelocked_mechanism_weights",
-        "commit_timelocked_weights",
-    ]
-    .into_iter()
-    .find(|call| runtime.has_call(SUBTENSOR, call))
+/// The call CRv4 commits go by: the SDK 11.3 sends
+/// `commit_timelocked_mechanism_weights` (older runtimes' mechanism-less
+/// `commit_timelocked_weights` is not used: none the host meets lacks the
+/// former).
+const TIMELOCK_CALL: &str = "commit_timelocked_mechanism_weights";
+
+/// Whether the runtime takes CRv4 commits.
+fn has_timelock(runtime: &Runtime) -> bool {
+    runtime.has_call(SUBTENSOR, TIMELOCK_CALL)
 }
 
 /// What [`timelock::reveal_round`] needs, read at `state` as the SDK's
 /// `get_encrypted_commit_v2` reads it: the subnet's epoch schedule (each
 /// entry 0 where the runtime lacks it), its reveal period, the runtime's
-/// block time (`Aura.SlotDuration`, 12 s where it has none) and, for
-/// "now", the block's timestamp where the SDK reads the wall clock.
+/// block time (`Aura.SlotDuration`) and, for "now", the block's timestamp
+/// where the SDK reads the wall clock; refused without the last two.
 async fn timelock_inputs(
     state: &Snapshot<'_>,
     netuid: u16,
@@ -272,7 +283,12 @@ async fn timelock_inputs(
         blocks_since_last_step: e.int("BlocksSinceLastStep", 0)?,
         current_block: state.number,
     };
+    // Without either, the round would be wrong: too early (round 1, whose
+    // signature is long public, for a timestamp of 0) or too late.
     let now_ms: u64 = e.int("Now", 0)?;
+    if now_ms == 0 {
+        return Err(state.unsupported("no block timestamp (Timestamp.Now) to time a CRv4 commit"));
+    }
     let slot_ms = state
         .runtime
         .metadata
@@ -280,7 +296,11 @@ async fn timelock_inputs(
         .pallet_by_name("Aura")
         .and_then(|aura| aura.constant_by_name("SlotDuration"))
         .and_then(|slot| <[u8; 8]>::try_from(slot.value()).ok())
-        .map_or(12_000, u64::from_le_bytes);
+        .map(u64::from_le_bytes)
+        .filter(|ms| *ms > 0)
+        .ok_or_else(|| {
+            state.unsupported("no block time (Aura.SlotDuration) to time a CRv4 commit")
+        })?;
     Ok((
         schedule,
         e.int("RevealPeriodEpochs", 1)?,
@@ -468,7 +488,7 @@ impl Chain for Subtensor {
         )
         .await?;
         // Runtimes without CRv4's calls (spec 218) run hash commits.
-        let commit_reveal_version = if timelock_call(&state.runtime).is_some() {
+        let commit_reveal_version = if has_timelock(&state.runtime) {
             e.int("CommitRevealWeightsVersion", COMMIT_REVEAL_TIMELOCK)?
         } else {
             COMMIT_REVEAL_HASH
@@ -773,19 +793,9 @@ impl Chain for Subtensor {
     ) -> Result<TimelockedCommit> {
         let state = Snapshot::best(&self.node).await?;
         let netuid = call.netuid;
-        let name = match timelock_call(&state.runtime) {
-            Some("commit_timelocked_weights") if call.mechid != 0 => {
-                return Err(Rule::MechanismDoesNotExist {
-                    netuid,
-                    mechid: call.mechid,
-                }
-                .into());
-            }
-            Some(name) => name,
-            None => {
-                return Err(state.unsupported("no CRv4 call (commit_timelocked_weights)"));
-            }
-        };
+        if !has_timelock(&state.runtime) {
+            return Err(state.unsupported(&format!("no call {SUBTENSOR}.{TIMELOCK_CALL}")));
+        }
         let (schedule, reveal_period, block_time, now) = timelock_inputs(&state, netuid).await?;
         let reveal_round = timelock::reveal_round(&schedule, reveal_period, block_time, now)
             .map_err(|e| timelock_error(netuid, e))?;
@@ -798,21 +808,12 @@ impl Chain for Subtensor {
             seed,
         )
         .map_err(|e| timelock_error(netuid, e))?;
-        let subtensor_call = if name == "commit_timelocked_weights" {
-            SubtensorCall::CommitTimelockedWeights {
-                netuid,
-                commit: commit.clone(),
-                reveal_round,
-                commit_reveal_version: timelock::COMMIT_REVEAL_VERSION,
-            }
-        } else {
-            SubtensorCall::CommitTimelockedMechanismWeights {
-                netuid,
-                mechid: call.mechid,
-                commit: commit.clone(),
-                reveal_round,
-                commit_reveal_version: timelock::COMMIT_REVEAL_VERSION,
-            }
+        let subtensor_call = SubtensorCall::CommitTimelockedMechanismWeights {
+            netuid,
+            mechid: call.mechid,
+            commit: commit.clone(),
+            reveal_round,
+            commit_reveal_version: timelock::COMMIT_REVEAL_VERSION,
         };
         let receipt = self.submit_call(signer, subtensor_call).await?;
         Ok(TimelockedCommit {

@@ -486,6 +486,7 @@ impl Validator {
                     salt: secrets.salt,
                     timelock_seed: secrets.timelock_seed,
                     weights_done: false,
+                    block: metagraph.block.number,
                 })
             }
             None => None,
@@ -543,6 +544,16 @@ impl Validator {
         };
         let metagraph = self.chain.metagraph(self.settings.netuid).await?;
         let hyper = self.chain.hyperparameters(self.settings.netuid).await?;
+        if !submission.ready_for(&hyper) {
+            // Commit-reveal came on (or changed) after the weights were
+            // final: draw the secret now, and keep it before anything is
+            // sent, so the weights never go out in the clear.
+            let secrets = submit::new_secrets(&hyper).map_err(ValidatorError::Randomness)?;
+            submission.salt = submission.salt.or(secrets.salt);
+            submission.timelock_seed = submission.timelock_seed.or(secrets.timelock_seed);
+            self.progress.submission = Some(submission.clone());
+            save_progress(&self.store, &self.progress)?;
+        }
         let target = Target {
             chain: self.chain.as_ref(),
             key: &self.key,
@@ -556,18 +567,13 @@ impl Validator {
         self.publish_transcript(&submission).await;
         let result = async {
             if !submission.weights_done {
-                let reveal = target.weights(&submission, metagraph.epoch_index).await?;
+                let reveal = target.weights(&submission, &metagraph).await?;
                 submission.weights_done = true;
                 if reveal.is_some() {
                     self.progress.reveal = reveal;
                 }
                 self.progress.submission = Some(submission.clone());
-                self.store.apply(&Change {
-                    progress: &self.progress,
-                    state: None,
-                    record: None,
-                    clear_records: false,
-                })?;
+                save_progress(&self.store, &self.progress)?;
             }
             target.commitment(&submission).await?;
             Ok::<(), ValidatorError>(())
@@ -591,12 +597,7 @@ impl Validator {
         self.progress.last_weights = Some((submission.uids.clone(), submission.values.clone()));
         self.progress.last_submitted = Some(submission.epoch);
         self.progress.submission = None;
-        self.store.apply(&Change {
-            progress: &self.progress,
-            state: None,
-            record: None,
-            clear_records: false,
-        })?;
+        save_progress(&self.store, &self.progress)?;
         Ok(Did::Submitted {
             epoch: submission.epoch,
             root: submission.root,
@@ -687,4 +688,16 @@ impl Validator {
         })?;
         Ok(())
     }
+}
+
+/// Stores the progress alone (a submission's state moved). A function of
+/// the two fields, not of the validator, so it can run while a submission
+/// borrows the chain and the key.
+fn save_progress(store: &ValidatorStore, progress: &Progress) -> Result<(), ValidatorError> {
+    Ok(store.apply(&Change {
+        progress,
+        state: None,
+        record: None,
+        clear_records: false,
+    })?)
 }

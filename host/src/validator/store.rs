@@ -33,6 +33,24 @@ pub struct Submission {
     pub timelock_seed: Option<[u8; 32]>,
     /// Whether the weights (or their commit) are on chain.
     pub weights_done: bool,
+    /// The chain's head when it was recorded (0 in stores from before this
+    /// was kept): weights of the validator's set at or after it are this
+    /// submission's.
+    #[serde(default)]
+    pub block: u64,
+}
+
+impl Submission {
+    /// Whether it holds the secret a commit under `hyper` needs (a salt
+    /// for hash commits, a seed for timelocked ones).
+    pub fn ready_for(&self, hyper: &crate::chain::Hyperparameters) -> bool {
+        !hyper.commit_reveal_enabled
+            || match hyper.commit_reveal_version {
+                crate::chain::COMMIT_REVEAL_HASH => self.salt.is_some(),
+                crate::chain::COMMIT_REVEAL_TIMELOCK => self.timelock_seed.is_some(),
+                _ => true,
+            }
+    }
 }
 
 /// A commit waiting for its reveal epoch.

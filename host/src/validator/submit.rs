@@ -14,8 +14,8 @@ use arbiter_registry::{ContentHash, Keypair};
 use super::store::{PendingReveal, Submission};
 use crate::chain::commit_hash::commit_hash;
 use crate::chain::{
-    COMMIT_REVEAL_HASH, COMMIT_REVEAL_TIMELOCK, Chain, ChainError, Hyperparameters, RevealCall,
-    Rule, TimelockedCommit, WeightsCall,
+    COMMIT_REVEAL_HASH, COMMIT_REVEAL_TIMELOCK, Chain, ChainError, Hyperparameters, Metagraph,
+    RevealCall, Rule, TimelockedCommit, WeightsCall,
 };
 use crate::subtensor::timelock;
 use crate::transcript::commitment;
@@ -55,42 +55,44 @@ impl Target<'_> {
         }
     }
 
-    /// Sends the weights part of `submission` unless the chain has it;
-    /// returns the reveal to do later, for hash commit-reveal subnets.
+    /// Sends the weights part of `submission` unless the chain has it
+    /// (`metagraph` is the chain now); returns the reveal to do later, for
+    /// hash commit-reveal subnets. On a commit-reveal subnet the weights
+    /// never go out in the clear: a submission without the secret its
+    /// commit needs is an error ([`Submission::ready_for`] tells first).
     pub async fn weights(
         &self,
         submission: &Submission,
-        chain_epoch: u64,
+        metagraph: &Metagraph,
     ) -> Result<Option<PendingReveal>, ChainError> {
         let call = self.call(&submission.uids, &submission.values);
-        if self.commit_reveal
-            && ![COMMIT_REVEAL_HASH, COMMIT_REVEAL_TIMELOCK].contains(&self.commit_reveal_version)
-        {
-            return Err(ChainError::UnsupportedRuntime {
-                spec_version: 0,
-                reason: format!(
-                    "commit-reveal version {} (this host commits by versions {COMMIT_REVEAL_HASH} and {COMMIT_REVEAL_TIMELOCK})",
-                    self.commit_reveal_version
-                ),
-            });
+        if !self.commit_reveal {
+            if !self.landed(submission, metagraph).await? {
+                self.retrying(|| self.chain.set_weights(self.key, &call))
+                    .await?;
+            }
+            return Ok(None);
         }
-        match (
-            &submission.salt,
-            &submission.timelock_seed,
-            self.commit_reveal,
-        ) {
-            (_, Some(seed), true) if self.commit_reveal_version == COMMIT_REVEAL_TIMELOCK => {
-                self.timelocked(&call, *seed).await?;
+        let missing = |secret: &str| ChainError::InvalidRequest {
+            reason: format!("the epoch {} submission has no {secret}", submission.epoch),
+        };
+        match self.commit_reveal_version {
+            COMMIT_REVEAL_TIMELOCK => {
+                let seed = submission.timelock_seed.ok_or_else(|| missing("seed"))?;
+                if !self.landed(submission, metagraph).await? {
+                    self.timelocked(&call, seed).await?;
+                }
                 Ok(None)
             }
-            (Some(salt), _, true) if self.commit_reveal_version == COMMIT_REVEAL_HASH => {
+            COMMIT_REVEAL_HASH => {
+                let salt = submission.salt.clone().ok_or_else(|| missing("salt"))?;
                 let hash = commit_hash(
                     &self.key.public(),
                     self.netuid,
                     0,
                     &call.uids,
                     &call.values,
-                    salt,
+                    &salt,
                     self.version_key,
                 );
                 let already = self
@@ -103,27 +105,44 @@ impl Target<'_> {
                         .await?;
                 }
                 Ok(Some(PendingReveal {
-                    commit_epoch: chain_epoch,
+                    commit_epoch: metagraph.epoch_index,
                     uids: call.uids,
                     values: call.values,
-                    salt: salt.clone(),
+                    salt,
                 }))
             }
-            _ => {
-                let stored = self.chain.weights(self.netuid, 0, self.uid).await?;
-                let expected: Vec<(u16, u16)> = call
-                    .uids
-                    .iter()
-                    .copied()
-                    .zip(max_upscale(&call.values))
-                    .collect();
-                if stored != expected {
-                    self.retrying(|| self.chain.set_weights(self.key, &call))
-                        .await?;
-                }
-                Ok(None)
-            }
+            other => Err(ChainError::InvalidRequest {
+                reason: format!(
+                    "the chain requires commit-reveal version {other}; this host commits by versions {COMMIT_REVEAL_HASH} and {COMMIT_REVEAL_TIMELOCK}"
+                ),
+            }),
         }
+    }
+
+    /// Whether `submission`'s weights are on chain already: stored for the
+    /// validator's uid, set (`LastUpdate`) at or after the block the
+    /// submission was recorded at. Identical weights from an earlier epoch
+    /// do not count (the validator must set weights to stay active).
+    async fn landed(
+        &self,
+        submission: &Submission,
+        metagraph: &Metagraph,
+    ) -> Result<bool, ChainError> {
+        let last_update = metagraph
+            .neurons
+            .get(usize::from(self.uid))
+            .map_or(0, |n| n.last_update);
+        if last_update < submission.block {
+            return Ok(false);
+        }
+        let stored = self.chain.weights(self.netuid, 0, self.uid).await?;
+        let expected: Vec<(u16, u16)> = submission
+            .uids
+            .iter()
+            .copied()
+            .zip(max_upscale(&submission.values))
+            .collect();
+        Ok(stored == expected)
     }
 
     /// Commits `call` timelocked with `seed`, unless the chain holds that
@@ -231,13 +250,17 @@ impl Target<'_> {
 /// Whether a refusal can never succeed by waiting, or a retry could send
 /// the weights twice (so the epoch is given up rather than retried): a
 /// rule with nothing to wait for, a dispatch error the host does not name,
-/// or a transaction whose fate is unknown.
+/// a transaction whose fate is unknown, or a request that cannot be made
+/// for this epoch (no reveal round for a subnet without epochs, a
+/// commit-reveal version this host does not speak).
 pub fn is_permanent(error: &ChainError) -> bool {
     match error {
         ChainError::Rule(rule) => {
             rule.retry_in_blocks().is_none() && !matches!(rule, Rule::RevealTooEarly { .. })
         }
-        ChainError::Dispatch { .. } | ChainError::Unconfirmed { .. } => true,
+        ChainError::Dispatch { .. }
+        | ChainError::Unconfirmed { .. }
+        | ChainError::InvalidRequest { .. } => true,
         _ => false,
     }
 }

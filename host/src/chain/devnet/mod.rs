@@ -369,10 +369,12 @@ fn registered(subnet: &Subnet, hotkey: &PublicKey) -> Result<u16> {
     registered_rule(subnet, hotkey).map_err(ChainError::from)
 }
 
-/// Refuses hyperparameters the devnet cannot run: commit-reveal other
+/// Refuses hyperparameters the devnet cannot run: commit-reveal by other
 /// than hash commits (it has no drand beacon to open timelocked ones).
+/// With commit-reveal off the version is moot, so a real subnet's
+/// hyperparameters copied over are taken.
 fn supported(hyper: &Hyperparameters) -> Result<()> {
-    if hyper.commit_reveal_version == COMMIT_REVEAL_HASH {
+    if !hyper.commit_reveal_enabled || hyper.commit_reveal_version == COMMIT_REVEAL_HASH {
         return Ok(());
     }
     Err(ChainError::InvalidRequest {

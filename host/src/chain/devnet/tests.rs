@@ -307,6 +307,15 @@ fn timelocked_commit_reveal_is_refused_not_pretended() {
     let current = net.devnet.lock().0.subnets[&NETUID].hyper.clone();
     assert_eq!(current, hyper(), "nothing changed");
     assert!(!net.devnet.lock().0.subnets.contains_key(&(NETUID + 1)));
+    // Without commit-reveal the version is moot: a real subnet's
+    // hyperparameters (which say 4 on CRv4 runtimes) are taken.
+    let copied = Hyperparameters {
+        commit_reveal_version: crate::chain::COMMIT_REVEAL_TIMELOCK,
+        ..hyper()
+    };
+    net.devnet
+        .set_hyperparameters(NETUID, copied, None)
+        .expect("taken");
 }
 
 fn commit_reveal() -> Hyperparameters {
