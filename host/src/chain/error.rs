@@ -246,6 +246,15 @@ pub enum ChainError {
         /// What is missing.
         reason: String,
     },
+    /// The subnet takes weights by a commit-reveal version the host does
+    /// not commit by (it commits by 2, hash commits, and 4, CRv4).
+    #[error(
+        "the chain requires commit-reveal version {version}; this host commits by versions 2 and 4"
+    )]
+    UnsupportedCommitReveal {
+        /// The version the chain requires.
+        version: u16,
+    },
 }
 
 impl ChainError {

@@ -295,9 +295,18 @@ async fn fetch_runtime(client: &RpcClient, at: Option<[u8; 32]>) -> Result<Runti
     Runtime::new(version.spec_version, version.transaction_version, metadata)
 }
 
+/// JSON-RPC error codes of a node that may take the request later, or
+/// may hold the transaction already: the pool's `1012` (temporarily
+/// banned), `1013` (already imported), `1016` (immediately dropped, the
+/// pool is full), and `-32603` (internal error).
+const NOT_NOW: [i32; 4] = [1012, 1013, 1016, -32603];
+
 /// An RPC failure as a chain error: the node's own refusals keep their
 /// words (a transaction pool's `1010 Invalid Transaction` is a bad
-/// signature or nonce); anything else is the transport's.
+/// signature or nonce); a node that cannot take the request now (pool
+/// full, already holding or recently seeing the transaction, an internal
+/// error) fails like a transport, so that reads are retried and a
+/// submission is `Unconfirmed`; anything else is the transport's.
 pub fn rpc_error(error: subxt::rpcs::Error) -> ChainError {
     let subxt::rpcs::Error::User(e) = error else {
         return ChainError::Transport {
@@ -310,6 +319,10 @@ pub fn rpc_error(error: subxt::rpcs::Error) -> ChainError {
     };
     if e.code == 1010 || e.code == 1014 {
         ChainError::BadSignature { reason: words }
+    } else if NOT_NOW.contains(&e.code) {
+        ChainError::Transport {
+            reason: format!("the node cannot take the request now ({}): {words}", e.code),
+        }
     } else {
         ChainError::InvalidRequest {
             reason: format!("the node refused the request ({}): {words}", e.code),
@@ -382,7 +395,8 @@ mod tests {
     }
 
     #[test]
-    fn pool_rejections_are_bad_signatures_and_other_refusals_keep_their_words() {
+    fn pool_rejections_are_bad_signatures_busy_nodes_transient_and_other_refusals_keep_their_words()
+    {
         let user = |code, data: &str| {
             subxt::rpcs::Error::User(subxt::rpcs::UserError {
                 code,
@@ -399,5 +413,11 @@ mod tests {
             matches!(error, ChainError::InvalidRequest { .. }),
             "{error:?}"
         );
+        // Pool full, already imported, banned a while, internal error: not
+        // a refusal of the request itself.
+        for code in [1016, 1013, 1012, -32603] {
+            let error = rpc_error(user(code, "null"));
+            assert!(error.is_transient(), "{code}: {error:?}");
+        }
     }
 }

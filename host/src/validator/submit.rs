@@ -59,7 +59,8 @@ impl Target<'_> {
     /// (`metagraph` is the chain now); returns the reveal to do later, for
     /// hash commit-reveal subnets. On a commit-reveal subnet the weights
     /// never go out in the clear: a submission without the secret its
-    /// commit needs is an error ([`Submission::ready_for`] tells first).
+    /// commit needs is an error ([`Submission::ready_for`] tells first),
+    /// and so is a commit-reveal version the host does not commit by.
     pub async fn weights(
         &self,
         submission: &Submission,
@@ -111,11 +112,7 @@ impl Target<'_> {
                     salt,
                 }))
             }
-            other => Err(ChainError::InvalidRequest {
-                reason: format!(
-                    "the chain requires commit-reveal version {other}; this host commits by versions {COMMIT_REVEAL_HASH} and {COMMIT_REVEAL_TIMELOCK}"
-                ),
-            }),
+            version => Err(ChainError::UnsupportedCommitReveal { version }),
         }
     }
 
@@ -123,6 +120,10 @@ impl Target<'_> {
     /// validator's uid, set (`LastUpdate`) at or after the block the
     /// submission was recorded at. Identical weights from an earlier epoch
     /// do not count (the validator must set weights to stay active).
+    /// "At" because the devnet applies a call at the head's number; on
+    /// Subtensor, where a call lands after the head, identical weights
+    /// revealed in that very block would count, and that epoch's send be
+    /// skipped with the chain already holding them.
     async fn landed(
         &self,
         submission: &Submission,
@@ -250,17 +251,14 @@ impl Target<'_> {
 /// Whether a refusal can never succeed by waiting, or a retry could send
 /// the weights twice (so the epoch is given up rather than retried): a
 /// rule with nothing to wait for, a dispatch error the host does not name,
-/// a transaction whose fate is unknown, or a request that cannot be made
-/// for this epoch (no reveal round for a subnet without epochs, a
-/// commit-reveal version this host does not speak).
+/// or a transaction whose fate is unknown. Anything else stops the
+/// validator with the submission kept, to be sent after a restart.
 pub fn is_permanent(error: &ChainError) -> bool {
     match error {
         ChainError::Rule(rule) => {
             rule.retry_in_blocks().is_none() && !matches!(rule, Rule::RevealTooEarly { .. })
         }
-        ChainError::Dispatch { .. }
-        | ChainError::Unconfirmed { .. }
-        | ChainError::InvalidRequest { .. } => true,
+        ChainError::Dispatch { .. } | ChainError::Unconfirmed { .. } => true,
         _ => false,
     }
 }
