@@ -5,7 +5,8 @@
 //!
 //! The chain's refusals, in process: a version key below the subnet's is
 //! refused for good (the validator records it and goes on with the next
-//! epoch), and a rate limit is waited out. And a chain that goes away for a
+//! epoch), and a rate limit is waited out. Weights made final before
+//! commit-reveal came on still go out only as a commit. And a chain that goes away for a
 //! while (a real TCP relay between the validator and the devnet, cut and
 //! restored) is waited for.
 //!
@@ -25,11 +26,13 @@ use std::time::Duration;
 use arbiter_host::chain::Chain as _;
 use arbiter_host::chain::Hyperparameters;
 use arbiter_host::chain::client::DevnetClient;
+use arbiter_host::chain::commit_hash::commit_hash;
 use arbiter_host::demo::{DemoOptions, NETUID, Network};
 use arbiter_host::replay::replay;
 use arbiter_host::sandbox::Sandbox;
 use arbiter_host::transcript::{Transcript, parse_commitment};
 use arbiter_host::validator::metrics::Metrics;
+use arbiter_host::validator::store::{Change, Submission, ValidatorStore};
 use arbiter_host::validator::{self, ValidatorConfig};
 
 use crate::support::{arbiter_bin, sandbox, text_match_wasm};
@@ -269,6 +272,97 @@ fn a_rate_limit_is_waited_out_and_every_epoch_lands() {
     assert!(
         network.devnet.nonce(&hotkey) > 5,
         "the rate limit was never hit"
+    );
+    runtime.block_on(network.stop()).expect("stops");
+}
+
+#[test]
+fn weights_final_before_commit_reveal_came_on_are_committed_not_sent_in_the_clear() {
+    let InProcess {
+        network,
+        runtime,
+        sandbox,
+        dir: _dir,
+        ..
+    } = run_in_process(&[500], |_| {}, 1);
+    let hotkey = network.validators[0].1;
+    let config = ValidatorConfig::load(&network.validator_configs[0]).expect("config");
+
+    // As if the validator died right after finalising weights while the
+    // subnet had commit-reveal off: a pending submission without a salt.
+    let store = ValidatorStore::open(&config.storage.data_dir.join("state")).expect("store");
+    let (mut progress, _) = store.load().expect("loads").expect("progress");
+    let (uids, values) = progress.last_weights.clone().expect("weights set");
+    let head = runtime
+        .block_on(network.client.head())
+        .expect("head")
+        .number;
+    progress.submission = Some(Submission {
+        epoch: progress.epoch,
+        uids: uids.clone(),
+        values: values.clone(),
+        root: [7; 32],
+        salt: None,
+        timelock_seed: None,
+        weights_done: false,
+        block: head,
+    });
+    store
+        .apply(&Change {
+            progress: &progress,
+            state: None,
+            record: None,
+            clear_records: false,
+        })
+        .expect("stored");
+    drop(store);
+
+    // Then commit-reveal comes on, and the validator restarts.
+    let mut hyper = runtime
+        .block_on(network.client.hyperparameters(NETUID))
+        .expect("hyperparameters");
+    hyper.commit_reveal_enabled = true;
+    network
+        .devnet
+        .set_hyperparameters(NETUID, hyper, None)
+        .expect("commit-reveal on");
+    let metrics = Arc::new(Metrics::default());
+    runtime.block_on(async {
+        let mut validator = validator::from_config(
+            &config,
+            Arc::clone(&network.client) as _,
+            &sandbox,
+            Arc::clone(&metrics),
+        )
+        .await
+        .expect("opens");
+        validator.run(Some(1)).await.expect("submits");
+    });
+
+    // The weights went out as a commit with a salt drawn then (kept for
+    // the reveal), and nothing was refused (weights in the clear would have
+    // been, as CommitRevealEnabled).
+    let store = ValidatorStore::open(&config.storage.data_dir.join("state")).expect("store");
+    let (progress, _) = store.load().expect("loads").expect("progress");
+    let salt = progress.reveal.expect("a reveal to do").salt;
+    let hash = commit_hash(
+        &hotkey,
+        NETUID,
+        0,
+        &uids,
+        &values,
+        &salt,
+        config.weights.version_key,
+    );
+    let commits = runtime
+        .block_on(network.client.weight_commits(NETUID, &hotkey))
+        .expect("commits");
+    assert_eq!(commits, vec![hash]);
+    let metrics = metrics.render();
+    assert!(
+        metrics.contains("arbiter_submissions_refused_total 0")
+            && metrics.contains("arbiter_epochs_submitted_total 1"),
+        "{metrics}"
     );
     runtime.block_on(network.stop()).expect("stops");
 }
