@@ -35,7 +35,7 @@ use subxt::transactions::DynamicPayload;
 
 use super::dispatch::{self, Context};
 use super::node::{Node, Runtime};
-use super::storage::Snapshot;
+use super::storage::{self, Snapshot};
 use super::submit::{self, INCLUSION_TIMEOUT, Included};
 use super::timelock::{self, EpochSchedule};
 use super::value;
@@ -54,6 +54,9 @@ const POLL: Duration = Duration::from_millis(250);
 
 /// The pallet holding subnets, neurons and weights.
 const SUBTENSOR: &str = "SubtensorModule";
+
+/// The block's timestamp, read with a subnet's entries as `Now`.
+const TIMESTAMP: (&str, &str) = ("Timestamp", "Now");
 
 /// A Subtensor node as a [`Chain`].
 #[derive(Debug)]
@@ -272,7 +275,7 @@ async fn timelock_inputs(
             "SubnetEpochIndex",
             "BlocksSinceLastStep",
         ],
-        &["Now"],
+        &[TIMESTAMP],
     )
     .await?;
     let schedule = EpochSchedule {
@@ -325,14 +328,14 @@ struct Entries {
 
 impl Entries {
     /// Reads, in one request, whether subnet `netuid` exists and those of
-    /// its `keyed` entries and of the `plain` (unkeyed) ones the runtime
-    /// has (`SubtensorModule`'s, and `Timestamp.Now` as `Now`);
-    /// [`ChainError::NoSuchSubnet`] if it does not exist.
+    /// its `keyed` entries (`SubtensorModule`'s) and of the `plain`
+    /// (unkeyed, `(pallet, entry)`) ones the runtime has, each by its entry
+    /// name; [`ChainError::NoSuchSubnet`] if it does not exist.
     async fn read(
         state: &Snapshot<'_>,
         netuid: u16,
         keyed: &[&'static str],
-        plain: &[&'static str],
+        plain: &[(&'static str, &'static str)],
     ) -> Result<Self> {
         let mut names = Vec::new();
         let mut reads = Vec::new();
@@ -342,12 +345,7 @@ impl Entries {
                 reads.push(state.read(SUBTENSOR, entry, (netuid,))?);
             }
         }
-        for entry in plain {
-            let pallet = if *entry == "Now" {
-                "Timestamp"
-            } else {
-                SUBTENSOR
-            };
+        for (pallet, entry) in plain {
             if state.has(pallet, entry) {
                 names.push(*entry);
                 reads.push(state.read(pallet, entry, ())?);
@@ -379,10 +377,7 @@ impl Entries {
 
     /// A value not shaped as the host reads it.
     fn unreadable(&self, error: EncodeError) -> ChainError {
-        ChainError::UnsupportedRuntime {
-            spec_version: self.spec_version,
-            reason: error.to_string(),
-        }
+        storage::unreadable(self.spec_version, error)
     }
 
     fn flag(&self, entry: &str, default: bool) -> bool {
@@ -480,10 +475,10 @@ impl Chain for Subtensor {
                 "RevealPeriodEpochs",
             ],
             &[
-                "StakeThreshold",
-                "BlockEmission",
-                "SubnetOwnerCut",
-                "CommitRevealWeightsVersion",
+                (SUBTENSOR, "StakeThreshold"),
+                (SUBTENSOR, "BlockEmission"),
+                (SUBTENSOR, "SubnetOwnerCut"),
+                (SUBTENSOR, "CommitRevealWeightsVersion"),
             ],
         )
         .await?;
@@ -562,7 +557,7 @@ impl Chain for Subtensor {
                 "Consensus",
                 "ValidatorTrust",
             ],
-            &["Now"],
+            &[TIMESTAMP],
         )
         .await?;
         let n: u16 = e.int("SubnetworkN", 0)?;

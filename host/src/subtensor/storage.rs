@@ -38,6 +38,15 @@ pub fn key(
         .map_err(|e| format!("cannot build a key of {pallet}.{entry}: {e}"))
 }
 
+/// A value of runtime `spec_version` that is not shaped as the host reads
+/// it.
+pub fn unreadable(spec_version: u32, error: super::EncodeError) -> ChainError {
+    ChainError::UnsupportedRuntime {
+        spec_version,
+        reason: error.to_string(),
+    }
+}
+
 /// One storage read: an entry and a full key of it.
 #[derive(Debug, Clone)]
 pub struct Read {
@@ -220,7 +229,7 @@ impl<'n> Snapshot<'n> {
 
     /// A value read here that is not shaped as the host reads it.
     pub fn unreadable(&self, error: super::EncodeError) -> ChainError {
-        self.unsupported(&error.to_string())
+        unreadable(self.runtime.spec_version, error)
     }
 
     /// The runtime's storage is not shaped as the host reads it.
