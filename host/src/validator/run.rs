@@ -475,22 +475,18 @@ impl Validator {
         let root = Transcript::from_encoded(records).root();
         self.progress.finalized = true;
         self.progress.records += 1;
-        self.progress.submission = match submit {
-            Some(_) => {
-                let secrets = submit::new_secrets(hyper).map_err(ValidatorError::Randomness)?;
-                Some(Submission {
-                    epoch: self.progress.epoch,
-                    uids,
-                    values,
-                    root,
-                    salt: secrets.salt,
-                    timelock_seed: secrets.timelock_seed,
-                    weights_done: false,
-                    block: metagraph.block.number,
-                })
-            }
-            None => None,
-        };
+        // The commit's secret, if the subnet wants one, is drawn when the
+        // submission is sent (`submit`), for commit-reveal as it is then.
+        self.progress.submission = submit.map(|_| Submission {
+            epoch: self.progress.epoch,
+            uids,
+            values,
+            root,
+            salt: None,
+            timelock_seed: None,
+            weights_done: false,
+            block: metagraph.block.number,
+        });
         self.store.apply(&Change {
             progress: &self.progress,
             state: None,
@@ -545,9 +541,10 @@ impl Validator {
         let metagraph = self.chain.metagraph(self.settings.netuid).await?;
         let hyper = self.chain.hyperparameters(self.settings.netuid).await?;
         if !submission.ready_for(&hyper) {
-            // Commit-reveal came on (or changed) after the weights were
-            // final: draw the secret now, and keep it before anything is
-            // sent, so the weights never go out in the clear.
+            // The secret the commit needs (a first send, or commit-reveal
+            // came on or changed since the last attempt), kept before
+            // anything is sent: the weights never go out in the clear, and
+            // a restart recognises what was sent.
             let secrets = submit::new_secrets(&hyper).map_err(ValidatorError::Randomness)?;
             submission.salt = submission.salt.or(secrets.salt);
             submission.timelock_seed = submission.timelock_seed.or(secrets.timelock_seed);
