@@ -156,6 +156,40 @@ pub(crate) struct InProcess {
     pub dir: tempfile::TempDir,
 }
 
+/// Changes the network's subnet's hyperparameters on the devnet.
+async fn adjust_subnet(network: &Network, adjust: impl FnOnce(&mut Hyperparameters)) {
+    let mut hyper = network
+        .client
+        .hyperparameters(NETUID)
+        .await
+        .expect("hyperparameters");
+    adjust(&mut hyper);
+    network
+        .devnet
+        .set_hyperparameters(NETUID, hyper, None)
+        .expect("adjusted");
+}
+
+/// Runs the network's first validator in this process until it has
+/// submitted `epochs` epochs.
+async fn run_first_validator(
+    network: &Network,
+    sandbox: &Sandbox,
+    metrics: &Arc<Metrics>,
+    epochs: u64,
+) {
+    let config = ValidatorConfig::load(&network.validator_configs[0]).expect("config");
+    let mut validator = validator::from_config(
+        &config,
+        Arc::clone(&network.client) as _,
+        sandbox,
+        Arc::clone(metrics),
+    )
+    .await
+    .expect("opens");
+    validator.run(Some(epochs)).await.expect("runs to the end");
+}
+
 /// A network of validators with `stakes` and two miners, whose subnet
 /// `adjust` changed, and the first validator run in process for `epochs`.
 pub(crate) fn run_in_process(
@@ -172,26 +206,8 @@ pub(crate) fn run_in_process(
         let network = Network::start(&options, &sandbox)
             .await
             .expect("the network starts");
-        let mut hyper = network
-            .client
-            .hyperparameters(NETUID)
-            .await
-            .expect("hyperparameters");
-        adjust(&mut hyper);
-        network
-            .devnet
-            .set_hyperparameters(NETUID, hyper, None)
-            .expect("adjusted");
-        let config = ValidatorConfig::load(&network.validator_configs[0]).expect("config");
-        let mut validator = validator::from_config(
-            &config,
-            Arc::clone(&network.client) as _,
-            &sandbox,
-            Arc::clone(&metrics),
-        )
-        .await
-        .expect("opens");
-        validator.run(Some(epochs)).await.expect("runs to the end");
+        adjust_subnet(&network, adjust).await;
+        run_first_validator(&network, &sandbox, &metrics, epochs).await;
         network
     });
     InProcess {
@@ -318,25 +334,10 @@ fn weights_final_before_commit_reveal_came_on_are_committed_not_sent_in_the_clea
     drop(store);
 
     // Then commit-reveal comes on, and the validator restarts.
-    let mut hyper = runtime
-        .block_on(network.client.hyperparameters(NETUID))
-        .expect("hyperparameters");
-    hyper.commit_reveal_enabled = true;
-    network
-        .devnet
-        .set_hyperparameters(NETUID, hyper, None)
-        .expect("commit-reveal on");
     let metrics = Arc::new(Metrics::default());
     runtime.block_on(async {
-        let mut validator = validator::from_config(
-            &config,
-            Arc::clone(&network.client) as _,
-            &sandbox,
-            Arc::clone(&metrics),
-        )
-        .await
-        .expect("opens");
-        validator.run(Some(1)).await.expect("submits");
+        adjust_subnet(&network, |h| h.commit_reveal_enabled = true).await;
+        run_first_validator(&network, &sandbox, &metrics, 1).await;
     });
 
     // The weights went out as a commit with a salt drawn then (kept for
