@@ -287,30 +287,6 @@ pub fn encrypt_commit(
     Ok(bytes)
 }
 
-/// Whether `commit` is the CRv4 commit of these weights to `reveal_round`
-/// made with `ephemeral_seed`: re-encrypting gives the same bytes, since
-/// all the encryption's randomness comes from the seed. Lets a committer
-/// recognise its own commit on chain without the round's signature.
-pub fn is_commit_of(
-    commit: &[u8],
-    hotkey: [u8; 32],
-    uids: &[u16],
-    values: &[u16],
-    version_key: u64,
-    reveal_round: u64,
-    ephemeral_seed: [u8; 32],
-) -> bool {
-    encrypt_commit(
-        hotkey,
-        uids,
-        values,
-        version_key,
-        reveal_round,
-        ephemeral_seed,
-    )
-    .is_ok_and(|mine| mine == commit)
-}
-
 /// Opens a commit with the drand quicknet signature of its round (48 bytes,
 /// compressed G1, as drand publishes it in hex), returning the plaintext:
 /// for a commit from [`encrypt_commit`], the SCALE-encoded [`WeightsPayload`].

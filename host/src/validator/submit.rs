@@ -155,9 +155,10 @@ impl Target<'_> {
             .chain
             .timelocked_commits(self.netuid, call.mechid, &hotkey)
             .await?;
+        // All the encryption's randomness comes from the seed: the same
+        // weights, round and seed give the same bytes.
         let mine = |commit: &TimelockedCommit| {
-            timelock::is_commit_of(
-                &commit.commit,
+            timelock::encrypt_commit(
                 hotkey.0,
                 &call.uids,
                 &call.values,
@@ -165,6 +166,7 @@ impl Target<'_> {
                 commit.reveal_round,
                 seed,
             )
+            .is_ok_and(|ours| ours == commit.commit)
         };
         if let Some(commit) = pending.iter().find(|c| mine(c)) {
             tracing::info!(block = commit.block, "timelocked commit already on chain");
